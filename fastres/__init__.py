@@ -1,0 +1,11 @@
+__version__ = "0.1.0"
+
+# `from fastres import *` gives fastai's training API (Learner, DataBlock, lr_find, fit_one_cycle, ...)
+# and then everything fastres exports; fastres's names win where both define one (ConvLayer, ResBlock, ...).
+import warnings
+# fastai 2.8 still decorates a few functions with torch.jit.script, which torch 2.14 flags on every import.
+warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
+from fastai.vision.all import *
+from .core import *
+from .layers import *
+from .xresnet import *
