@@ -9,3 +9,4 @@ from fastai.vision.all import *
 from .core import *
 from .layers import *
 from .xresnet import *
+from .callbacks import *
