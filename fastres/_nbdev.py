@@ -29,6 +29,13 @@ def _fmt_anno(o):
     if isinstance(o, str): return o
     return getattr(o, '__name__', None) or inspect.formatannotation(o)
 
+def _event_hooks(sym):
+    "fastai gives every `Callback` a keyword per training event (`before_fit=None`, ...): hooks, not parameters."
+    try: from fastai.callback.core import Callback, _events
+    except ImportError: return []
+    if not (inspect.isclass(sym) and issubclass(sym, Callback)): return []
+    return [str(e) for e in _events]
+
 def _md_cell(s):
     "Escape what would break a markdown table cell."
     return str(s).replace('|', r'\|').replace('\n', '<br>')
@@ -66,6 +73,7 @@ class ParamTableRenderer(BasicMarkdownRenderer):
         except Exception: return super()._repr_markdown_()   # no signature (a property, a builtin): nbdev's own entry
         dm.pop('self', None)
         ret = dm.pop('return', None)
+        for k in _event_hooks(self.sym): dm.pop(k, None)
         doc = '---\n\n'
         src = NbdevLookup().code(self.fn)
         if src: doc += _ext_link(src, 'source', 'style="float:right; font-size:smaller"') + '\n\n'
