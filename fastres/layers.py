@@ -70,9 +70,9 @@ class ResBlock(Module):
             raise FastresError(f"shortcut must be 'avg' (ResNet-D), 'conv' (strided 1x1) or None (plain), not {shortcut!r}.")
         ni, no, nh = ni*expansion, nf*expansion, ifnone(nh, nf)
         if bottle is None: bottle = expansion > 1
-        # Only where the shortcut carries the signal meanwhile. In a plain block (no shortcut) or a pre-activation
-        # one (the norm feeds a ReLU) a zeroed norm outputs 0 into a ReLU, whose gradient there is 0: the branch would never learn.
-        last_norm = _zeroed(norm_type) if zero_bn and shortcut is not None and not preact else norm_type
+        # Not in a pre-activation block: there the last norm feeds a ReLU, and a zeroed norm outputs 0 where ReLU's
+        # gradient is 0, so the branch would never learn (He et al. 2016b and timm's ResNetV2 start these at scale 1).
+        last_norm = _zeroed(norm_type) if zero_bn and not preact else norm_type
         k = dict(ndim=ndim, preact=preact, **kwargs)
         mid = dict(norm_type=norm_type, act_cls=act_cls, **k)
         # The last ConvLayer feeds the addition: no activation after it (pre-activation keeps its own, before the conv).
