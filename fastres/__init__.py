@@ -9,4 +9,6 @@ from fastai.vision.all import *
 from .core import *
 from .layers import *
 from .xresnet import *
+from .family import *
+from .summary import *
 from .callbacks import *

@@ -70,7 +70,9 @@ class ResBlock(Module):
             raise FastresError(f"shortcut must be 'avg' (ResNet-D), 'conv' (strided 1x1) or None (plain), not {shortcut!r}.")
         ni, no, nh = ni*expansion, nf*expansion, ifnone(nh, nf)
         if bottle is None: bottle = expansion > 1
-        last_norm = _zeroed(norm_type) if zero_bn else norm_type
+        # Not in a pre-activation block: there the last norm feeds a ReLU, and a zeroed norm outputs 0 where ReLU's
+        # gradient is 0, so the branch would never learn (He et al. 2016b and timm's ResNetV2 start these at scale 1).
+        last_norm = _zeroed(norm_type) if zero_bn and not preact else norm_type
         k = dict(ndim=ndim, preact=preact, **kwargs)
         mid = dict(norm_type=norm_type, act_cls=act_cls, **k)
         # The last ConvLayer feeds the addition: no activation after it (pre-activation keeps its own, before the conv).
@@ -80,8 +82,13 @@ class ResBlock(Module):
                              ConvLayer(nh, no, 1, **last)]
         else:      layers = [ConvLayer(ni, nh, ks, stride=stride, groups=groups, **mid),
                              ConvLayer(nh, no, ks, **last)]
-        self.convs = nn.Sequential(*layers)
-        self.shortcut = None if shortcut is None else self._shortcut(ni, no, stride, shortcut, preact, norm_type, ndim, **kwargs)
+        sc = None if shortcut is None else self._shortcut(ni, no, stride, shortcut, preact, norm_type, ndim, **kwargs)
+        if preact and sc is not None and any(isinstance(m, nn.modules.conv._ConvNd) for m in sc.modules()):
+            # Pre-activation shared by both paths: the first ConvLayer's norm and act move in front of the split.
+            *pre, conv = layers[0]
+            self.pre, layers[0] = nn.Sequential(*pre), nn.Sequential(conv)
+        else: self.pre = None
+        self.convs, self.shortcut = nn.Sequential(*layers), sc
         self.act = nn.Identity() if preact else _act(act_cls)
 
     @staticmethod
@@ -95,5 +102,6 @@ class ResBlock(Module):
         return nn.Sequential(*layers)
 
     def forward(self, x):
+        if self.pre is not None: x = self.pre(x)
         out = self.convs(x)
         return self.act(out if self.shortcut is None else out + self.shortcut(x))

@@ -26,8 +26,10 @@ class ResNet(nn.Sequential):
     "Stem, stages of `block`s (`layers[i]` of width `widths[i]`), pooled linear head: the whole family from one spec."
     def __init__(self, block, expansion, layers, p=0., c_in=3, n_out=1000, stem_szs=(32,32,64), widen=1.,
                  act_cls=defaults.activation, ndim=2, ks=3, stride=2, widths=None, strides=None, groups=1, nh=None,
-                 stem_ks=None, stem_pool=True, preact=False, **kwargs):
+                 stem_ks=None, stem_pool=True, preact=False, pretrained=False, **kwargs):
         n = len(layers)
+        if pretrained: raise FastresError("fastres models are built from scratch, there are no pretrained weights to download: "
+                                          "pass pretrained=False, or load trained weights with `load_weights(model, src)`.")
         if ks % 2 == 0: raise FastresError(f"The kernel size must be odd so that padding keeps the grid centred, not {ks}.")
         if stem_szs[-1] % expansion: raise FastresError(f"stem_szs[-1]={stem_szs[-1]} must be divisible by expansion={expansion}.")
         if c_in < 1 or n_out < 1: raise FastresError(f"c_in and n_out must be positive, not {c_in} and {n_out}.")
@@ -36,7 +38,10 @@ class ResNet(nn.Sequential):
         strides = _per_stage(ifnone(strides, [1] + [stride]*(n-1)), n, 'strides')
         groups, nh = _per_stage(groups, n, 'groups'), _per_stage(nh, n, 'nh')
         szs = [c_in, *stem_szs]
-        stem = [ConvLayer(szs[i], szs[i+1], ks=ifnone(stem_ks, ks), stride=stride if i==0 else 1, act_cls=act_cls, ndim=ndim)
+        # A pre-activation net's last stem conv is bare: the first block's pre-activation normalises it.
+        bare = dict(norm_type=None, act_cls=None, bias=False)
+        stem = [ConvLayer(szs[i], szs[i+1], ks=ifnone(stem_ks, ks), stride=stride if i==0 else 1, ndim=ndim,
+                          **(bare if preact and i==len(stem_szs)-1 else dict(act_cls=act_cls)))
                 for i in range(len(stem_szs))]
         if stem_pool: stem.append(MaxPool(ks=ks, stride=stride, padding=ks//2, ndim=ndim))
         ni, stages = stem_szs[-1]//expansion, []
@@ -141,6 +146,6 @@ def randomize_(model, seed=0):
                 if m.running_mean is not None: m.running_mean.copy_(r(m.running_mean, -0.1, 0.1)); m.running_var.copy_(r(m.running_var, 0.5, 1.5))
             elif isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)):
                 fan_in = m.weight[0].numel()
-                m.weight.copy_(torch.randn(m.weight.shape, generator=g) * math.sqrt(2/fan_in))
+                m.weight.normal_(0, math.sqrt(2/fan_in), generator=g)  # in place: one pass over the largest tensors
                 if m.bias is not None: m.bias.copy_(r(m.bias, -0.1, 0.1))
     return model
