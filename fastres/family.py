@@ -214,7 +214,7 @@ def cifar_resnet(depth=20, shortcut='conv', **kwargs):
     "He et al. 2016 Sect. 4.2 CIFAR net of `depth`=6n+2 layers: 3×3 conv 16, n basic blocks each of widths 16, 32, 64; `shortcut=None` is plain."
     if depth < 8 or (depth-2) % 6: raise FastresError(f"A CIFAR ResNet has 6n+2 layers (20, 32, 44, 56, 110, ...), not {depth}.")
     return ResNet(ResBlock, 1, [(depth-2)//6]*3, **dict(stem_szs=(16,), stride=1, stem_pool=False, widths=[16,32,64],
-                  strides=[1,2,2], shortcut=shortcut, zero_bn=shortcut is not None) | kwargs)
+                  strides=[1,2,2], shortcut=shortcut) | kwargs)
 
 @register_arch
 def resnet20(**kwargs):
@@ -240,12 +240,12 @@ def plain56(**kwargs):
 @register_arch
 def plain18(**kwargs):
     "Plain-18 (He et al. 2016, Table 2, Fig. 4 left): `resnet18` without shortcuts."
-    return ResNet(ResBlock, 1, [2,2,2,2], **_he(kwargs, shortcut=None, zero_bn=False))
+    return ResNet(ResBlock, 1, [2,2,2,2], **_he(kwargs, shortcut=None))
 
 @register_arch
 def plain34(**kwargs):
     "Plain-34 (He et al. 2016, Table 2, Fig. 3 middle): `resnet34` without shortcuts; worse than plain-18 on ImageNet."
-    return ResNet(ResBlock, 1, [3,4,6,3], **_he(kwargs, shortcut=None, zero_bn=False))
+    return ResNet(ResBlock, 1, [3,4,6,3], **_he(kwargs, shortcut=None))
 
 # %% ../nbs/03_family.ipynb #1ecad4f7
 def ConvBlock(expansion, ni, nf, stride=1, groups=1, nh=None, ks=3, **kwargs):

@@ -64,7 +64,7 @@ def _act(act_cls):
 class ResBlock(Module):
     "Residual block `act(convs(x) + shortcut(x))` from `ni*expansion` to `nf*expansion` channels."
     def __init__(self, expansion, ni, nf, stride=1, groups=1, nh=None, bottle=None, ks=3,
-                 shortcut='avg', preact=False, zero_bn=True, norm_type=NormType.Batch,
+                 shortcut='avg', preact=False, zero_bn=None, norm_type=NormType.Batch,
                  act_cls=defaults.activation, ndim=2, **kwargs):
         if shortcut not in ('avg', 'conv', None):
             raise FastresError(f"shortcut must be 'avg' (ResNet-D), 'conv' (strided 1x1) or None (plain), not {shortcut!r}.")
@@ -72,6 +72,8 @@ class ResBlock(Module):
         if bottle is None: bottle = expansion > 1
         # Not in a pre-activation block: there the last norm feeds a ReLU, and a zeroed norm outputs 0 where ReLU's
         # gradient is 0, so the branch would never learn (He et al. 2016b and timm's ResNetV2 start these at scale 1).
+        # BatchZero needs a shortcut to carry the signal, and a post-activation order (see below): default on only then.
+        if zero_bn is None: zero_bn = shortcut is not None
         last_norm = _zeroed(norm_type) if zero_bn and not preact else norm_type
         k = dict(ndim=ndim, preact=preact, **kwargs)
         mid = dict(norm_type=norm_type, act_cls=act_cls, **k)
