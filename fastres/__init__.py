@@ -9,3 +9,5 @@ from fastai.vision.all import *
 from .core import *
 from .layers import *
 from .xresnet import *
+from .data import *
+from .learner import *
