@@ -11,4 +11,7 @@ from .layers import *
 from .xresnet import *
 from .family import *
 from .summary import *
+from .data import *
+from .learner import *
 from .callbacks import *
+
