@@ -5,7 +5,7 @@
 # %% ../nbs/06_learner.ipynb #490f1659
 from __future__ import annotations
 import inspect, random, time
-from typing import NamedTuple
+from dataclasses import dataclass
 from .core import *
 from fastai.vision.all import *
 from fastai.callback.fp16 import MixedPrecision
@@ -124,7 +124,8 @@ def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., me
     return learn.set_precision(precision)
 
 # %% ../nbs/06_learner.ipynb #004e11bb
-class LRCurve(NamedTuple):
+@dataclass
+class LRCurve:
     "One `lr_find` run: learning rates, smoothed losses, and the learning rate each suggestion rule proposes."
     lrs: np.ndarray
     losses: np.ndarray
