@@ -47,6 +47,7 @@ def test_train_reaches_accuracy_above_chance(full_run):
     assert rec['status'] == 'completed' and rec['arch'] == 'resnet20' and len(rec['epochs']) == 5
     assert (rec['hparams']['n_train'], rec['hparams']['n_valid']) == (500, 200)
     acc = rec['epochs'][-1]['accuracy']
+    print(f"accuracy {acc:.3f} after {len(rec['epochs'])} epochs")
     assert acc >= 0.2, f"accuracy {acc} on 10 classes: not clearly above chance (0.1)"
     assert rec['epochs'][-1]['img_per_s'] > 0  # Throughput's column
     # The results table (the last lines of stdout) shows the recorded accuracy; the progress table came first.
@@ -145,16 +146,14 @@ def _bad_cases(tmp):
         'zero epochs': (['fastres_train', '--epochs', '0', *data], ["--epochs must be a whole number of at least 1, not 0"], None),
         'option for another optimiser': (['fastres_train', '--opt', 'sgd', '--sqrmom', '0.9', *data, '--out', tmp/'o2'],
                                          ["--sqrmom does not apply to the sgd optimiser"], tmp/'o2'),
-        'not a number': (['fastres_train', '--epochs', 'five'], ["argument --epochs: invalid int value: 'five'"], None),
         'nothing to resume': (['fastres_train', *data, '--resume', '--out', tmp/'o3'], ["holds no checkpoint to resume from",
                               "leave out --resume"], tmp/'o3'),
-        'lr_find arch': (['fastres_lr_find', '--arch', 'xresnet18,xresnet05', *data], ["Unknown architecture 'xresnet05'"], None),
         'summary arch': (['fastres_summary', '--arch', 'regnet'], ["Unknown architecture 'regnet'", "Valid names"], None),
     }
 
 def test_bad_input_gets_a_message_and_exit_code_2(tmp_path):
     cases = _bad_cases(tmp_path)
-    with ThreadPoolExecutor(4) as ex: results = dict(zip(cases, ex.map(lambda c: run(*c[0]), cases.values())))
+    with ThreadPoolExecutor(4) as ex: results = dict(zip(cases, ex.map(lambda c: run(*c[0], cwd=tmp_path), cases.values())))
     for name, (args, says, folder) in cases.items():
         res = results[name]
         assert res.returncode == 2, (name, res.returncode, res.stderr[-2000:])
