@@ -14,4 +14,5 @@ from .summary import *
 from .data import *
 from .learner import *
 from .callbacks import *
-
+from .cli import *
+from .distributed import *

@@ -15,7 +15,7 @@ ARTIFACTS = Path(os.environ.get('FASTRES_ARTIFACTS', ROOT/'test-artifacts'))
 # API entries a reader must find (with signature, docstring and parameter table). Every exported function
 # and class is checked too; this list makes sure the key ones exist at all. Add the learner factory and the
 # callbacks here when their notebooks land.
-KEY_API = ['ConvLayer', 'ResBlock', 'xresnet50']
+KEY_API = ['ConvLayer', 'ResBlock', 'xresnet50', 'fastres_train', 'fastres_lr_find', 'fastres_summary', 'train_runs', 'ShardCheck', 'init_distributed']
 
 # Chromium on this machine: no sandbox, no GPU, nothing that phones home, a fresh profile.
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',

@@ -1,0 +1,163 @@
+"""The console scripts as a user runs them, in fresh processes: training on real Imagenette, a run killed and
+resumed, two processes under torchrun, lr_find and summary, and every mistake a user can make at the command line.
+
+Tiny settings keep the whole file to about a minute and a half on 2 cores: `resnet20` (made for 32 px images) on
+at most 50 images per class, one torch thread per process."""
+import json, os, shutil, signal, subprocess, sys, time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+import pytest, torch
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get('FASTRES_DATA', ROOT.parent/'shared'/'data'))/'imagenette2'
+ENV = {**os.environ, 'OMP_NUM_THREADS': '1'}
+SMALL = ['--arch', 'resnet20', '--data', str(DATA), '--size', '32', '--bs', '32', '--workers', '0',
+         '--opt', 'adam', '--sched', 'one_cycle', '--lr', '3e-3']
+TRAIN = SMALL + ['--n_per_class', '50,20', '--epochs', '5']  # 500 training, 200 validation images
+
+def script(name):
+    path = shutil.which(name)
+    assert path, f"console script {name} is not installed: run pip install -e . (settings.ini console_scripts)"
+    return path
+
+def run(*args, timeout=240, **kwargs):
+    return subprocess.run([script(args[0]), *map(str, args[1:])], capture_output=True, text=True, env=ENV,
+                          timeout=timeout, **kwargs)
+
+def record(out):
+    lines = (Path(out)/'experiments.jsonl').read_text().splitlines()
+    assert len(lines) == 1, lines
+    return json.loads(lines[0])
+
+def files(folder):
+    "Every file under `folder` with its bytes."
+    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(Path(folder).rglob('*')) if f.is_file()}
+
+@pytest.fixture(scope='module')
+def full_run(tmp_path_factory):
+    "One uninterrupted training run through the CLI (the reference for the resume test)."
+    out = tmp_path_factory.mktemp('cli')/'full'
+    res = run('fastres_train', *TRAIN, '--out', out)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return out, res
+
+def test_train_reaches_accuracy_above_chance(full_run):
+    out, res = full_run
+    rec = record(out)
+    assert rec['status'] == 'completed' and rec['arch'] == 'resnet20' and len(rec['epochs']) == 5
+    assert (rec['hparams']['n_train'], rec['hparams']['n_valid']) == (500, 200)
+    acc = rec['epochs'][-1]['accuracy']
+    print(f"accuracy {acc:.3f} after {len(rec['epochs'])} epochs")
+    assert acc >= 0.2, f"accuracy {acc} on 10 classes: not clearly above chance (0.1)"
+    assert rec['epochs'][-1]['img_per_s'] > 0  # Throughput's column
+    # The results table (the last lines of stdout) shows the recorded accuracy; the progress table came first.
+    assert 'train_loss' in res.stdout
+    last = res.stdout.strip().splitlines()
+    assert last[-2].split()[:3] == ['label', 'arch', 'epochs_done'] and f"{acc:.4f}" in last[-1]
+    assert sorted(f.name for f in out.iterdir()) == ['args.json', 'checkpoints', 'experiments.jsonl', 'model.pth']
+    assert 'Traceback' not in res.stderr
+
+def test_killed_run_resumes_to_the_same_end(full_run, tmp_path):
+    ref, _ = full_run
+    out = tmp_path/'killed'
+    log = open(tmp_path/'killed.log', 'w+')  # a file, not a pipe: a full pipe would stall the run
+    p = subprocess.Popen([script('fastres_train'), *TRAIN, '--out', str(out)], env=ENV, stdout=log, stderr=log)
+    deadline = time.time() + 180
+    while not list((out/'checkpoints').glob('model_*.state.pth')) and p.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    p.send_signal(signal.SIGKILL)  # as a power cut would: no clean-up at all
+    p.wait()
+    log.seek(0)
+    assert p.returncode == -signal.SIGKILL, log.read()[-3000:]
+    assert not (out/'model.pth').exists() and not (out/'experiments.jsonl').exists()
+    # Starting it again is refused, so is resuming it with another schedule, and neither changes anything.
+    before = files(out)
+    with ThreadPoolExecutor(2) as ex:
+        again, other = ex.map(lambda a: run('fastres_train', *TRAIN, '--out', out, *a), [[], ['--epochs', '6', '--resume']])
+    assert again.returncode == 2 and 'Traceback' not in again.stderr
+    assert 'already holds a training run' in again.stderr and 'Add --resume to continue it' in again.stderr
+    assert other.returncode == 2 and "--epochs 5 then, 6 now" in other.stderr, other.stderr
+    assert files(out) == before
+    res = run('fastres_train', *TRAIN, '--out', out, '--resume')
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert 'Resuming from' in res.stdout
+    rec, full = record(out), record(ref)
+    assert rec['status'] == 'completed' and rec['resumed_from'] is not None and rec['resumed_from'] < 4
+    # The same schedule position: every epoch's losses and metrics, and the final weights, are those of the
+    # uninterrupted run.
+    strip = lambda r: [{k: v for k, v in e.items() if k not in ('img_per_s', 'epoch_s', 'time')} for e in r['epochs']]
+    assert strip(rec) == strip(full)
+    a, b = torch.load(ref/'model.pth'), torch.load(out/'model.pth')
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+def test_two_processes_with_torchrun(tmp_path):
+    out = tmp_path/'ddp'
+    res = subprocess.run(['torchrun', '--standalone', '--nproc_per_node', '2', '--no-python', script('fastres_train'),
+                          *SMALL, '--n_per_class', '20,10', '--epochs', '2', '--out', str(out)],
+                         capture_output=True, text=True, env=ENV, timeout=240)
+    assert res.returncode == 0, res.stderr[-3000:]
+    # Only the first process prints: one table of epochs, one results table, one record.
+    assert res.stdout.count('train_loss') == 2 and res.stdout.count('label') == 1, res.stdout
+    assert 'in 2 processes' in res.stdout
+    rec = record(out)
+    dist = rec['hparams']['distributed']
+    assert (dist['world_size'], dist['backend']) == (2, 'gloo') and rec['hparams']['world_size'] == 2
+    # The two processes drew different halves of every epoch of the 200 training images...
+    assert [e['sizes'] for e in dist['epochs']] == [[100, 100]] * 2
+    assert all(e['shared'] == 0 and e['covered'] == e['n'] == 200 for e in dist['epochs'])
+    # ... and ended with identical weights, which are those saved.
+    from fastres import resnet20, weights_digest
+    model = resnet20(n_out=10)
+    model.load_state_dict(torch.load(out/'model.pth'))
+    assert dist['weights'] == [weights_digest(model)] * 2
+
+def test_lr_find_saves_its_plot_beside_the_users_files(tmp_path):
+    (tmp_path/'lr_find.png').write_bytes(b'mine')  # a file of the same name is already there
+    res = run('fastres_lr_find', '--arch', 'resnet20', '--data', DATA, '--size', '32', '--bs', '16', '--workers', '0',
+              '--n_per_class', '10,2', '--num_it', '20', '--out', tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.split()[:5] == ['arch', 'valley', 'slide', 'steep', 'minimum']
+    png = tmp_path/'lr_find_2.png'
+    assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and f'Plot saved to {png}' in res.stdout
+    assert (tmp_path/'lr_find.png').read_bytes() == b'mine'
+
+def test_summary_counts_parameters_like_torchvision():
+    import torchvision
+    res = run('fastres_summary', '--arch', 'resnet50', '--size', '224')
+    assert res.returncode == 0, res.stderr
+    total = next(l for l in res.stdout.splitlines() if l.startswith('total')).split()
+    n = sum(p.numel() for p in torchvision.models.resnet50().parameters())
+    assert f'{n/1e6:.2f}M' in total and '(1, 1000)' in ' '.join(total)
+
+def _bad_cases(tmp):
+    (tmp/'empty').mkdir()
+    (tmp/'noval'/'train'/'tench').mkdir(parents=True)
+    shutil.copy(next((DATA/'train'/'n01440764').iterdir()), tmp/'noval'/'train'/'tench')
+    for split in ('train', 'val'): (tmp/'noimages'/split/'tench').mkdir(parents=True)
+    data = ['--data', DATA]
+    return {  # name: (command line, what stderr must say, folder that must not appear)
+        'unknown arch': (['fastres_train', '--arch', 'resnet21', *data],
+                         ["Unknown architecture 'resnet21'", "Did you mean 'resnet20'", "Valid names: xresnet18, xresnet34"], None),
+        'no data folder': (['fastres_train', '--data', tmp/'nowhere'], ["no such folder", "Pass the folder that holds train/ and val/"], None),
+        'empty data folder': (['fastres_train', '--data', tmp/'empty'], ["is empty", "train/<class>/*.jpg"], None),
+        'no images': (['fastres_train', '--data', tmp/'noimages', '--out', tmp/'o1'], ["No images in", "one folder per class"], tmp/'o1'),
+        'no val folder': (['fastres_train', '--data', tmp/'noval'], ["has no `val` folder", "into val/<class>/"], None),
+        'negative lr': (['fastres_train', '--lr', '-0.01', *data], ["--lr must be a positive number", "not -0.01"], None),
+        'zero epochs': (['fastres_train', '--epochs', '0', *data], ["--epochs must be a whole number of at least 1, not 0"], None),
+        'option for another optimiser': (['fastres_train', '--opt', 'sgd', '--sqrmom', '0.9', *data, '--out', tmp/'o2'],
+                                         ["--sqrmom does not apply to the sgd optimiser"], tmp/'o2'),
+        'nothing to resume': (['fastres_train', *data, '--resume', '--out', tmp/'o3'], ["holds no checkpoint to resume from",
+                              "leave out --resume"], tmp/'o3'),
+        'summary arch': (['fastres_summary', '--arch', 'regnet'], ["Unknown architecture 'regnet'", "Valid names"], None),
+    }
+
+def test_bad_input_gets_a_message_and_exit_code_2(tmp_path):
+    cases = _bad_cases(tmp_path)
+    with ThreadPoolExecutor(4) as ex: results = dict(zip(cases, ex.map(lambda c: run(*c[0], cwd=tmp_path), cases.values())))
+    for name, (args, says, folder) in cases.items():
+        res = results[name]
+        assert res.returncode == 2, (name, res.returncode, res.stderr[-2000:])
+        assert 'Traceback' not in res.stderr, (name, res.stderr[-2000:])
+        assert 'usage:' in res.stderr or res.stderr.count('\n') <= 3, (name, res.stderr)  # a message, not a log
+        for s in says: assert s in res.stderr, (name, s, res.stderr)
+        if folder is not None: assert not folder.exists(), (name, 'created', folder)
