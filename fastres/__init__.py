@@ -14,4 +14,4 @@ from .summary import *
 from .data import *
 from .learner import *
 from .callbacks import *
-
+from .recipes import *
