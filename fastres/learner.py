@@ -10,6 +10,7 @@ from .core import *
 from fastai.vision.all import *
 from fastai.callback.fp16 import MixedPrecision
 from torch.optim.adam import adam as _torch_adam  # torch's functional Adam: the fused kernel's entry point
+from torch.optim.adamw import adamw as _torch_adamw
 from .xresnet import *  # registers the xresnet family with `get_arch`
 
 # %% auto #0
@@ -91,6 +92,8 @@ def set_precision(self:Learner, precision='auto'):
     return self
 
 # %% ../nbs/06_learner.ipynb #ff70e948
+_DECOUPLED = 'decoupled_weight_decay' in inspect.signature(_torch_adam).parameters  # torch >= 2.6: AdamW is Adam's option
+
 def _like(t, p):
     "`t` with the memory layout (strides) of `p`: a fused kernel reads all its tensors in one order."
     return t if t.stride() == p.stride() else torch.empty_like(p).copy_(t)
@@ -134,8 +137,9 @@ class FusedAdam(Optimizer):
             # RAdam is Adam at lr*v; true weight decay stays lr*wd, so the kernel (which decays by its lr) gets wd/v
             lr, wd = lr*v, (wd/v if self.decouple_wd else wd)
         steps = torch.full((len(ps),), float(step-1), device=ps[0].device).unbind(0)  # the kernel adds 1 before using them
-        _torch_adam(ps, gs, ms, vs, [], list(steps), fused=True, decoupled_weight_decay=self.decouple_wd,
-                    amsgrad=False, beta1=mom, beta2=sqr_mom, lr=lr, weight_decay=wd, eps=eps, maximize=False)
+        kw = dict(fused=True, amsgrad=False, beta1=mom, beta2=sqr_mom, lr=lr, weight_decay=wd, eps=eps, maximize=False)
+        if _DECOUPLED: _torch_adam(ps, gs, ms, vs, [], list(steps), decoupled_weight_decay=self.decouple_wd, **kw)
+        else: (_torch_adamw if self.decouple_wd else _torch_adam)(ps, gs, ms, vs, [], list(steps), **kw)  # torch < 2.6
 
     @torch.no_grad()
     def _momentum_step(self, ps, gs, ms, vs, step, lr, mom, sqr_mom, wd):
