@@ -16,3 +16,4 @@ from .learner import *
 from .callbacks import *
 from .cli import *
 from .distributed import *
+from .recipes import *

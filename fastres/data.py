@@ -4,13 +4,14 @@
 
 # %% ../nbs/05_data.ipynb #a6270a34
 from __future__ import annotations
-import os, random
+import os, random, re, math, time, hashlib, multiprocessing
 from .core import *
 from fastai.vision.all import *
 
 # %% auto #0
 __all__ = ['IMAGENETTE_NAMES', 'IMAGEWOOF_NAMES', 'DATASETS', 'WNID_NAMES', 'check_image_folder', 'data_path', 'image_files',
-           'class_names', 'default_presize', 'imagenet_block', 'get_dls']
+           'class_names', 'default_presize', 'imagenet_block', 'get_dls', 'cache_folder', 'ImageCache', 'image_cache',
+           'random_crop_boxes', 'RandomResizedCropBatch', 'CachedDL', 'cached_dls']
 
 # %% ../nbs/05_data.ipynb #8a9bbdc5
 IMAGENETTE_NAMES = {
@@ -122,8 +123,8 @@ def _check_positive(**kwargs):
         if not isinstance(v, (int, np.integer)) or v < 1: raise FastresError(f"`{k}` must be a positive whole number, not {v!r}.")
 
 def get_dls(dataset='imagenette', size=128, bs=64, path=None, presize=None, min_scale=0.35, n_per_class=None, seed=42,
-            **kwargs) -> DataLoaders:
-    "`DataLoaders` for `dataset` (or the ImageNet-style folder `path`) at `size` px, batch size `bs`; `kwargs` go to `DataBlock.dataloaders`."
+            cache=False, **kwargs) -> DataLoaders:
+    "`DataLoaders` for `dataset` (or the ImageNet-style folder `path`) at `size` px, batch size `bs`; `cache=True`: the fast path (see below)."
     _check_positive(size=size, bs=bs)
     presize = ifnone(presize, default_presize(size))
     _check_positive(presize=presize)
@@ -131,4 +132,227 @@ def get_dls(dataset='imagenette', size=128, bs=64, path=None, presize=None, min_
     path = data_path(dataset, path, presize)
     files = image_files(path, n_per_class, seed)
     block = imagenet_block(size, presize, min_scale, names=class_names(files))
+    if cache: return cached_dls(block, files, size=size, presize=presize, bs=bs, min_scale=min_scale, path=path, **kwargs)
     return block.dataloaders(files, path=path, bs=bs, **kwargs)
+
+# %% ../nbs/05_data.ipynb #01939333
+_CACHE_VERSION = 1  # bump when the layout or the resizing of caches changes: old files are then ignored
+
+def cache_folder(folder=None):
+    "Where decoded-image caches live: `folder`, else $FASTRES_CACHE, else `~/.cache/fastres`."
+    return Path(folder or os.environ.get('FASTRES_CACHE') or '~/.cache/fastres').expanduser()
+
+def _fingerprint(items, presize, method):
+    "A short hash of what a cache depends on: every item's name, size and modification time, and the resizing."
+    h = hashlib.sha1(f'v{_CACHE_VERSION} {presize} {method}\n'.encode())
+    for o in items:
+        h.update(str(o).encode())
+        if isinstance(o, (str, Path)) and os.path.isfile(o):
+            st = os.stat(o)
+            h.update(f' {st.st_size} {st.st_mtime_ns}'.encode())
+        h.update(b'\n')
+    return h.hexdigest()[:16]
+
+def _cache_name(items, presize, method):
+    "A file name that says what is inside: the items' common folder, their number, the size, and the fingerprint."
+    try: stem = Path(os.path.commonpath([str(o) for o in items])).name
+    except (ValueError, TypeError): stem = ''
+    stem = re.sub(r'[^\w.-]+', '_', stem)[:40] or 'images'
+    return f"{stem}-{len(items)}-{presize}px-{method}-{_fingerprint(items, presize, method)}.npy"
+
+# %% ../nbs/05_data.ipynb #609c46f6
+class ImageCache:
+    "Images decoded once, stored as a uint8 array (n, h, w, channels) in the `.npy` `file`; `read(rows)` returns a batch."
+    def __init__(self, file, method='crop'):
+        self.file, self.method = Path(file), method
+        with open(self.file, 'rb') as f:
+            major, _ = np.lib.format.read_magic(f)
+            read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+            self.shape, fortran, dtype = read_header(f)
+            self.offset = f.tell()
+        if dtype != np.uint8 or fortran or len(self.shape) != 4:
+            raise FastresError(f"{self.file} is not a fastres image cache. Delete it; it is rebuilt on the next call.")
+        self.item_bytes, self._fd = int(np.prod(self.shape[1:])), None
+
+    def __len__(self): return self.shape[0]
+    @property
+    def presize(self): return self.shape[1]
+    def __repr__(self): return f"{type(self).__name__}({self.file.name}: {len(self)} images of {self.shape[1]}x{self.shape[2]}x{self.shape[3]})"
+
+    def read(self, rows):
+        "The images at `rows`, as a uint8 array (len(rows), h, w, channels)."
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if len(rows) and (rows.min() < 0 or rows.max() >= len(self)): raise IndexError(f"rows out of range for {self}")
+        out = np.empty((len(rows), *self.shape[1:]), np.uint8)
+        if not hasattr(os, 'preadv'):  # e.g. Windows: read through a memory map
+            out[:] = np.load(self.file, mmap_mode='r')[rows]
+            return out
+        # One read per image into the batch, rather than a memory map: the file's pages stay in the OS page
+        # cache (shared, reclaimable) instead of being counted in this process's memory.
+        if self._fd is None: self._fd = os.open(self.file, os.O_RDONLY)
+        for j, r in enumerate(rows):
+            if os.preadv(self._fd, [out[j]], self.offset + int(r)*self.item_bytes) != self.item_bytes:
+                raise FastresError(f"{self.file} is truncated. Delete it; it is rebuilt on the next call.")
+        return out
+
+    def __getitem__(self, i): return self.read([i])[0]
+    def __getstate__(self): return {**self.__dict__, '_fd': None}  # file handles do not travel to other processes
+    def __del__(self):
+        if getattr(self, '_fd', None) is not None:
+            try: os.close(self._fd)
+            except Exception: pass  # already closed, or the interpreter is shutting down (its globals are gone)
+
+# %% ../nbs/05_data.ipynb #bfd57c27
+_build = {}  # what the decoding workers need; they inherit it when forked
+
+def _decode_one(i):
+    "Item `i` decoded and resized to the cache's square size, as a uint8 (h, w, channels) array."
+    img = Resize(_build['presize'], method=_build['method'])(_build['decode'](_build['items'][i]), split_idx=1)  # centred
+    a = np.asarray(img, dtype=np.uint8)
+    return a[..., None] if a.ndim == 2 else a
+
+def _fill_rows(rows):
+    arr = np.load(_build['file'], mmap_mode='r+')
+    for i in rows: arr[i] = _decode_one(i)
+    arr.flush()
+    return len(rows)
+
+def _build_cache(items, file, presize, method, decode, n_workers, verbose):
+    tmp = file.with_name(f'{file.stem}.tmp{os.getpid()}.npy')
+    _build.update(items=items, presize=presize, method=method, decode=decode, file=tmp)
+    start = time.perf_counter()
+    try:
+        first = _decode_one(0)
+        arr = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(items), *first.shape))
+        arr[0] = first; arr.flush(); del arr
+        chunks = [c for c in np.array_split(np.arange(1, len(items)), max(1, (len(items)-1)//64)) if len(c)]
+        fork = 'fork' in multiprocessing.get_all_start_methods()
+        if n_workers > 1 and fork and len(chunks) > 1:
+            with multiprocessing.get_context('fork').Pool(min(n_workers, len(chunks))) as pool:
+                done = pool.imap_unordered(_fill_rows, chunks)
+                for _ in (progress_bar(done, total=len(chunks), leave=False) if verbose else done): pass
+        else:
+            for c in (progress_bar(chunks, leave=False) if verbose else chunks): _fill_rows(c)
+        os.replace(tmp, file)
+    finally:
+        _build.clear()
+        if tmp.exists(): tmp.unlink()
+    if verbose: print(f"Decoded {len(items):,} images into {file} in {time.perf_counter()-start:.0f} s")
+
+def image_cache(items, presize=160, method='crop', folder=None, decode=PILImage.create, n_workers=None, verbose=True):
+    "An `ImageCache` of `items` decoded by `decode` and resized to `presize` px (fastai `Resize`, centred), built once and then reused."
+    _check_positive(presize=presize)
+    items = list(items)
+    if not items: raise FastresError("No items to cache: check the DataBlock's get_items or the source.")
+    if method not in (ResizeMethod.Crop, ResizeMethod.Squish, ResizeMethod.Pad):
+        raise FastresError(f"method must be one of fastai's ResizeMethod values 'crop', 'squish' or 'pad', not {method!r}.")
+    file = cache_folder(folder)/_cache_name(items, presize, method)
+    if not file.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        _build_cache(items, file, presize, method, decode, ifnone(n_workers, defaults.cpus), verbose)
+    return ImageCache(file, method)
+
+# %% ../nbs/05_data.ipynb #62db9ef7
+def random_crop_boxes(n, h, w, min_scale=0.35, ratio=(3/4, 4/3), max_scale=1., tries=10):
+    "`n` crop boxes (left, top, width, height) in pixels of an `h`x`w` image, drawn as fastai's `RandomResizedCrop` draws one."
+    area = torch.empty(n, tries).uniform_(min_scale, max_scale) * (h*w)
+    aspect = torch.empty(n, tries).uniform_(math.log(ratio[0]), math.log(ratio[1])).exp()
+    cw, ch = (area*aspect).sqrt().round(), (area/aspect).sqrt().round()
+    fits = (cw <= w) & (ch <= h)
+    first = fits.to(torch.uint8).argmax(1, keepdim=True)  # the first try that fits
+    cw, ch = cw.gather(1, first)[:, 0], ch.gather(1, first)[:, 0]
+    left, top = (torch.rand(n)*(w-cw+1)).floor(), (torch.rand(n)*(h-ch+1)).floor()
+    none = ~fits.any(1)
+    if none.any():  # fastai's fallback: the largest centred box within the ratio range
+        fw, fh = (w, int(w/ratio[0])) if w/h < ratio[0] else (int(h*ratio[1]), h) if w/h > ratio[1] else (w, h)
+        cw[none], ch[none], left[none], top[none] = fw, fh, (w-fw)//2, (h-fh)//2
+    return torch.stack([left, top, cw, ch], 1)
+
+def _affine(boxes, h, w, flip):
+    "The `affine_grid` matrices that map the output grid onto each box (align_corners=False), mirrored where `flip`."
+    l, t, cw, ch = boxes.unbind(1)
+    sx, sy = cw/w, ch/h
+    theta = torch.zeros(len(boxes), 2, 3)
+    theta[:, 0, 0], theta[:, 0, 2] = torch.where(flip, -sx, sx), (2*l + cw)/w - 1
+    theta[:, 1, 1], theta[:, 1, 2] = sy, (2*t + ch)/h - 1
+    return theta
+
+# %% ../nbs/05_data.ipynb #f47af275
+class RandomResizedCropBatch(RandTransform):
+    "fastai's `RandomResizedCrop`+`FlipItem` on a batch of image tensors: a crop per image, validation's centre crop, one `grid_sample`."
+    split_idx, order = None, 30  # after IntToFloatTensor, before Normalize
+    def __init__(self, size, min_scale=0.35, ratio=(3/4, 4/3), val_xtra=0.14, p_flip=0.5, mode='bilinear', **kwargs):
+        super().__init__(**kwargs)
+        self.size = (size, size) if isinstance(size, int) else tuple(size)  # (height, width)
+        store_attr('min_scale,ratio,val_xtra,p_flip,mode')
+
+    def before_call(self, b, split_idx): self.do, self.valid = True, bool(split_idx)
+
+    def boxes(self, n, h, w):
+        "This call's boxes: random ones in training, the validation crop of fastai's `RandomResizedCrop` otherwise."
+        if not self.valid: return random_crop_boxes(n, h, w, self.min_scale, self.ratio)
+        # fastai resizes the whole image to size+xtra and keeps the centre `size`: the centre share size/(size+xtra)
+        xtra = math.ceil(max(self.size)*self.val_xtra/8)*8
+        ch, cw = h*self.size[0]/(self.size[0]+xtra), w*self.size[1]/(self.size[1]+xtra)
+        return tensor([[(w-cw)/2, (h-ch)/2, cw, ch]]).expand(n, 4)
+
+    def encodes(self, x:TensorImage):
+        n, c, h, w = x.shape
+        flip = torch.rand(n) < self.p_flip if not self.valid else torch.zeros(n, dtype=torch.bool)
+        theta = _affine(self.boxes(n, h, w), h, w, flip).to(x.device)
+        grid = F.affine_grid(theta, (n, c, *self.size), align_corners=False)
+        out = F.grid_sample(x.as_subclass(Tensor).float(), grid.to(torch.float32), mode=self.mode, padding_mode='border', align_corners=False)
+        return TensorImage(out)
+
+# %% ../nbs/05_data.ipynb #25308388
+class CachedDL(TfmdDL):
+    "A `TfmdDL` reading the images of `dataset` from rows `rows` of an `ImageCache`, with targets `ys`; no worker processes."
+    def __init__(self, dataset=None, cache=None, rows=None, ys=None, **kwargs):
+        kwargs['num_workers'] = 0  # the batches come from memory: the cores are the model's
+        self.cache, self.rows, self.ys = cache, rows, ys
+        super().__init__(dataset, **kwargs)
+
+    def create_item(self, s):
+        i = s or 0
+        return TensorImage(torch.from_numpy(self.cache[int(self.rows[i])]).permute(2, 0, 1)), self.ys[i]
+
+    def create_batches(self, samps):
+        for idxs in chunked(samps, self.bs, self.drop_last):
+            idxs = torch.as_tensor(idxs)
+            # (n, h, w, c) -> (n, c, h, w): a view, which is the channels-last layout
+            yield TensorImage(torch.from_numpy(self.cache.read(self.rows[idxs])).permute(0, 3, 1, 2)), self.ys[idxs]
+
+    def new(self, dataset=None, cls=None, **kwargs):
+        if dataset is None or dataset is self.dataset:
+            return super().new(dataset, cls, cache=self.cache, rows=self.rows, ys=self.ys, **kwargs)
+        # Items that are not in the cache (`test_dl`, `learn.predict`, an exported learner): fastai's usual
+        # per-item decoding and resizing, then the same batch transforms.
+        kw = dict(bs=self.bs, device=self.device, after_item=[Resize(self.cache.presize, method=self.cache.method), ToTensor()],
+                  after_batch=list(self.after_batch.fs), num_workers=0)
+        return TfmdDL(dataset, **merge(kw, kwargs))
+
+# %% ../nbs/05_data.ipynb #1383442d
+def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_scale=0.35, val_xtra=0.14, method='crop',
+               batch_tfms=None, folder=None, decode_workers=None, path='.', device=None, verbose=True, **kwargs) -> DataLoaders:
+    "Fast `DataLoaders` for `dblock`'s items and labels from `source`: images decoded once into an `ImageCache`, batches augmented as tensors."
+    _check_positive(size=size, bs=bs)
+    presize = ifnone(presize, default_presize(size))
+    dsets = dblock.datasets(source)
+    if len(dsets.tls) != 2 or dsets.n_inp != 1:
+        raise FastresError(f"cached_dls needs a DataBlock with one image input and one target, this one makes {len(dsets.tls)} "
+                           "parts: use its own `dataloaders` instead.")
+    if len(dsets.splits) != 2 or not len(dsets.splits[0]):
+        raise FastresError("cached_dls needs a training and a validation split: give the DataBlock a splitter.")
+    cache = image_cache(dsets.items, presize, method, folder, decode=dsets.tls[0].tfms, n_workers=decode_workers, verbose=verbose)
+    ys = [dsets.tls[1][i] for i in range(len(dsets))]
+    norm = ifnone(batch_tfms, [Normalize.from_stats(*imagenet_stats)])
+    kwargs.pop('num_workers', None)  # always 0: see `CachedDL`
+    device = ifnone(device, default_device())
+    dls = []
+    for i, rows in enumerate(dsets.splits):
+        rows = torch.as_tensor(list(rows), dtype=torch.long)
+        split_ys = torch.stack([ys[r] for r in rows.tolist()]) if len(rows) else tensor([])
+        tfms = [IntToFloatTensor(), RandomResizedCropBatch(size, min_scale=min_scale, val_xtra=val_xtra), *norm]
+        dls.append(CachedDL(dsets.subset(i), cache=cache, rows=rows, ys=split_ys, bs=bs if i == 0 else ifnone(val_bs, bs),
+                            shuffle=i == 0, drop_last=i == 0, after_batch=tfms, device=device, **kwargs))
+    return DataLoaders(*dls, path=path, device=device)

@@ -4,17 +4,19 @@
 
 # %% ../nbs/06_learner.ipynb #490f1659
 from __future__ import annotations
-import inspect, random, time
+import inspect, random, time, math
 from dataclasses import dataclass
 from .core import *
 from fastai.vision.all import *
 from fastai.callback.fp16 import MixedPrecision
+from torch.optim.adam import adam as _torch_adam  # torch's functional Adam: the fused kernel's entry point
+from torch.optim.adamw import adamw as _torch_adamw
 from .xresnet import *  # registers the xresnet family with `get_arch`
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'PRECISIONS', 'SUGGESTIONS', 'top5_accuracy', 'get_opt', 'best_precision', 'CPUMixedPrecision',
-           'resnet_learner', 'LRCurve', 'suggest_lrs', 'lr_curve', 'compare_lr_find', 'plot_lr_curves', 'lr_sweep',
-           'plot_lr_sweep']
+           'FusedAdam', 'FusedRAdam', 'fused_ranger', 'fused_opt', 'resnet_learner', 'LRCurve', 'suggest_lrs',
+           'lr_curve', 'compare_lr_find', 'plot_lr_curves', 'lr_sweep', 'plot_lr_sweep']
 
 # %% ../nbs/06_learner.ipynb #5141c7f6
 def top5_accuracy(inp, targ, axis=-1):
@@ -90,6 +92,83 @@ def set_precision(self:Learner, precision='auto'):
     return self
 
 # %% ../nbs/06_learner.ipynb #ff70e948
+_DECOUPLED = 'decoupled_weight_decay' in inspect.signature(_torch_adam).parameters  # torch >= 2.6: AdamW is Adam's option
+
+def _like(t, p):
+    "`t` with the memory layout (strides) of `p`: a fused kernel reads all its tensors in one order."
+    return t if t.stride() == p.stride() else torch.empty_like(p).copy_(t)
+
+class FusedAdam(Optimizer):
+    "fastai's `Adam` (same hyper-parameters, defaults and state) stepped by torch's fused AdamW kernel; `rectify=True`: fastai's `RAdam`."
+    def __init__(self, params, lr=defaults.lr, mom=0.9, sqr_mom=0.99, eps=1e-5, wd=0.01, decouple_wd=True, rectify=False, beta=0.):
+        if beta: raise FastresError("FusedAdam has no SAdam softplus (beta): use fastai's RAdam or ranger for beta > 0.")
+        hypers = dict(lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, **(dict(beta=0.) if rectify else {}))
+        super().__init__(params, [], **hypers)
+        self.decouple_wd, self.rectify = decouple_wd, rectify
+
+    def zero_grad(self):
+        for p, *_ in self.all_params(with_grad=True): p.grad = None  # no pass over memory: backward writes fresh gradients
+
+    def step(self, closure=None):
+        if closure is not None: raise NotImplementedError("fastai optimizers do not support closure")
+        for pg, hyper in zip(self.param_lists, self.hypers):
+            calls = {}  # (weight decay?, step) -> the tensors of one kernel call
+            for p in pg:
+                if p.grad is None: continue
+                st = self.state[p]
+                if 'grad_avg' not in st:
+                    st.update(grad_avg=torch.zeros_like(p, memory_format=torch.preserve_format),
+                              sqr_avg=torch.zeros_like(p, memory_format=torch.preserve_format), step=0)
+                st['grad_avg'], st['sqr_avg'] = _like(st['grad_avg'], p), _like(st['sqr_avg'], p)
+                c = calls.setdefault((st.get('do_wd', True), int(st['step'])), ([], [], [], [], []))
+                for l, t in zip(c, (p, _like(p.grad, p), st['grad_avg'], st['sqr_avg'], st)): l.append(t)
+            for (do_wd, step), (ps, gs, ms, vs, sts) in calls.items():
+                self._update(ps, gs, ms, vs, step+1, hyper, hyper['wd'] if do_wd else 0.)
+                for st in sts: st['step'] = step+1
+
+    def _update(self, ps, gs, ms, vs, step, h, wd):
+        "Update `ps` at step number `step` (from 1) with hyper-parameters `h` and weight decay `wd`."
+        lr, mom, sqr_mom, eps = h['lr'], h['mom'], h['sqr_mom'], h['eps']
+        if self.rectify:
+            r_inf = 2/(1-sqr_mom) - 1
+            r = r_inf - 2*step*sqr_mom**step/(1-sqr_mom**step)
+            if r <= 5: return self._momentum_step(ps, gs, ms, vs, step, lr, mom, sqr_mom, wd)
+            v = math.sqrt(((r-4)*(r-2)*r_inf)/((r_inf-4)*(r_inf-2)*r))
+            # RAdam is Adam at lr*v; true weight decay stays lr*wd, so the kernel (which decays by its lr) gets wd/v
+            lr, wd = lr*v, (wd/v if self.decouple_wd else wd)
+        steps = torch.full((len(ps),), float(step-1), device=ps[0].device).unbind(0)  # the kernel adds 1 before using them
+        kw = dict(fused=True, amsgrad=False, beta1=mom, beta2=sqr_mom, lr=lr, weight_decay=wd, eps=eps, maximize=False)
+        if _DECOUPLED: _torch_adam(ps, gs, ms, vs, [], list(steps), decoupled_weight_decay=self.decouple_wd, **kw)
+        else: (_torch_adamw if self.decouple_wd else _torch_adam)(ps, gs, ms, vs, [], list(steps), **kw)  # torch < 2.6
+
+    @torch.no_grad()
+    def _momentum_step(self, ps, gs, ms, vs, step, lr, mom, sqr_mom, wd):
+        "fastai's RAdam before the rectification applies: decay, running averages, then a momentum step."
+        for p, g, m, v in zip(ps, gs, ms, vs):
+            if wd and self.decouple_wd: p.mul_(1 - lr*wd)
+            elif wd: g = g + wd*p
+            m.mul_(mom).add_(g, alpha=1-mom)
+            v.mul_(sqr_mom).addcmul_(g, g, value=1-sqr_mom)
+            p.add_(m, alpha=-lr/(1 - mom**step))
+
+# %% ../nbs/06_learner.ipynb #98401d13
+def FusedRAdam(params, lr=defaults.lr, mom=0.9, sqr_mom=0.99, eps=1e-5, wd=0., beta=0., decouple_wd=True):
+    "fastai's `RAdam` (same defaults and state) on torch's fused AdamW kernel."
+    return FusedAdam(params, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, beta=beta, decouple_wd=decouple_wd, rectify=True)
+
+def fused_ranger(params, lr=defaults.lr, mom=0.95, wd=0.01, eps=1e-6, k=6, alpha=0.5, **kwargs):
+    "fastai's `ranger` (`Lookahead` around RAdam, same defaults) with the fused RAdam step."
+    return Lookahead(FusedRAdam(params, lr=lr, mom=mom, wd=wd, eps=eps, **kwargs), k=k, alpha=alpha)
+
+_FUSED = {Adam: FusedAdam, RAdam: FusedRAdam, ranger: fused_ranger}
+
+def fused_opt(opt_func):
+    "The fused version of fastai's `Adam`, `RAdam` or `ranger` (or a `partial` of one); any other `opt_func` unchanged."
+    if isinstance(opt_func, partial) and opt_func.func in _FUSED and not opt_func.keywords.get('beta'):
+        return partial(_FUSED[opt_func.func], *opt_func.args, **opt_func.keywords)
+    return _FUSED.get(opt_func, opt_func) if not isinstance(opt_func, partial) else opt_func
+
+# %% ../nbs/06_learner.ipynb #8d25bec5
 _LEARNER_ARGS = set(inspect.signature(Learner.__init__).parameters) - {'self', 'dls', 'model'}
 
 def _c_in(dls):
@@ -103,7 +182,7 @@ def _check_hypers(lr, wd, label_smoothing):
     if not 0 <= label_smoothing < 1: raise FastresError(f"label_smoothing is a share of the target: in [0, 1), not {label_smoothing!r}.")
 
 def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., metrics=None, opt='adam', lr=defaults.lr,
-                   wd=None, precision='auto', path='.', cbs=None, n_out=None, c_in=None, **kwargs) -> Learner:
+                   wd=None, precision='auto', fused=True, path='.', cbs=None, n_out=None, c_in=None, **kwargs) -> Learner:
     "A `Learner` training `arch` (a name or constructor) on `dls`; `n_out` and `c_in` come from the data."
     _check_hypers(lr, wd, label_smoothing)
     make = get_arch(arch)
@@ -119,7 +198,8 @@ def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., me
         loss_func = LabelSmoothingCrossEntropyFlat(eps=label_smoothing) if label_smoothing else CrossEntropyLossFlat()
     elif label_smoothing: raise FastresError("Pass either `loss_func` or `label_smoothing`, not both.")
     if metrics is None: metrics = [accuracy, top5_accuracy] if n_out > 5 else [accuracy]
-    learn = Learner(dls, model, loss_func=loss_func, opt_func=get_opt(opt), lr=lr, wd=wd, metrics=metrics, path=path,
+    opt_func = fused_opt(get_opt(opt)) if fused else get_opt(opt)
+    learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, wd=wd, metrics=metrics, path=path,
                     cbs=cbs, **learn_kwargs)
     return learn.set_precision(precision)
 

@@ -1,0 +1,431 @@
+"""How fast fastres trains ResNets on this machine, side by side with a default fastai setup.
+
+    python benchmarks/bench_train.py                      # step, roofline, data, epoch (+ memory), curves
+    python benchmarks/bench_train.py --parts step roofline # any subset; `accuracy` is never part of the default
+    python benchmarks/bench_train.py --parts accuracy      # the 5-epoch Imagenette recipe (tens of minutes on a CPU)
+
+Parts:
+  step      training images/s of one step (forward, backward, optimiser) on a fixed batch, through fastai's Learner:
+            fastres's default path against fastai's default Learner (fp32, contiguous, fastai Adam), interleaved
+  roofline  the step's FLOPs (forward + backward, torch's FlopCounterMode) per second, over the bf16 matmul rate
+            measured in the same run
+  profile   where the fastres step's time goes (torch profiler, by kind of operation)
+  data      images/s delivered by the input pipelines (fastres's cache + batch augmentation; fastai's DataBlock with
+            JPEG decoding in worker processes)
+  epoch     one full Imagenette epoch (train + validation), fastres's default recipe against fastai's, each in a fresh
+            process: wall time, share of the training time spent waiting for data, peak memory
+  curves    the training loss of the same run in fp32 (fastai's Adam) and on fastres's default path (bf16,
+            channels-last, fused Adam): same seed, same batches
+  accuracy  `Recipe()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/
+
+Each run prints a table and writes results/bench_train.{md,json} (or results/accuracy.{md,json,log}) with a
+description of the machine. The data is found through $FASTRES_DATA (the folder that holds imagenette2*).
+"""
+import argparse, dataclasses, gc, json, math, os, platform, re, resource, subprocess, sys, threading, time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's fastres
+if 'FASTRES_DATA' not in os.environ and (ROOT.parent/'shared'/'data').is_dir():
+    os.environ['FASTRES_DATA'] = str(ROOT.parent/'shared'/'data')
+RESULTS = ROOT/'benchmarks'/'results'
+
+import numpy as np, torch, torch.nn.functional as F
+import fastai
+from fastres import *
+from fastai.vision.models import xresnet as fastai_xresnet
+from torch.utils.flop_counter import FlopCounterMode
+
+ARCHS = ('xresnet18', 'xresnet50')
+SUBSET = {}  # get_dls(n_per_class=...) for quick checks of this script
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+def machine():
+    "What the figures were measured on."
+    info = {}
+    try:
+        cpuinfo = Path('/proc/cpuinfo').read_text()
+        info['cpu'] = re.search(r'model name\s*:\s*(.*)', cpuinfo).group(1)
+        flags = set(re.search(r'flags\s*:\s*(.*)', cpuinfo).group(1).split())
+        info['cpu_features'] = ' '.join(f for f in ('avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile') if f in flags)
+        info['memory_gb'] = round(int(re.search(r'MemTotal:\s*(\d+)', Path('/proc/meminfo').read_text()).group(1))/2**20, 1)
+    except (OSError, AttributeError): info['cpu'] = platform.processor()
+    info.update(cores=os.cpu_count(), torch_threads=torch.get_num_threads(), cpu_capability=torch.backends.cpu.get_cpu_capability(),
+                gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None, python=platform.python_version(),
+                torch=torch.__version__, fastai=fastai.__version__, platform=platform.platform(),
+                date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))
+    return info
+
+def sync(device):
+    if device.type == 'cuda': torch.cuda.synchronize(device)
+
+class StepTimer(Callback):
+    "Wall time of every training batch: forward, loss, backward, optimiser step, zero_grad and the callbacks around them."
+    order = -20
+    def __init__(self): self.times = []
+    def before_batch(self):
+        if self.training: sync(self.dls.device or torch.device('cpu')); self.t0 = time.perf_counter()
+    def after_batch(self):
+        if self.training: sync(self.dls.device or torch.device('cpu')); self.times.append(time.perf_counter() - self.t0)
+
+class PrintEpochs(Callback):
+    "One line per epoch (the Recorder's row), for logs: fastai's progress bar writes hundreds of updates."
+    order = Recorder.order + 10
+    def before_fit(self): print('  '.join(self.recorder.metric_names), flush=True)
+    def after_epoch(self):
+        print('  '.join(f'{v:.4f}' if isinstance(v, float) else str(v) for v in self.recorder.log), flush=True)
+
+class DataWait(Callback):
+    "Training time spent between batches, i.e. waiting for the next batch (data loading and augmentation)."
+    order = -20
+    def before_train(self): self.wait, self.t = 0., time.perf_counter(); self.t_train = self.t
+    def before_batch(self):
+        if self.training: self.wait += time.perf_counter() - self.t
+    def after_batch(self):
+        if self.training: self.t = time.perf_counter()
+    def after_train(self): self.train_s = time.perf_counter() - self.t_train
+
+def _rss_kb(pid, field='VmRSS'):
+    try: return int(re.search(rf'{field}:\s*(\d+)', Path(f'/proc/{pid}/status').read_text()).group(1))
+    except (OSError, AttributeError): return 0
+
+def _pss_kb(pid):
+    try: return int(re.search(r'Pss:\s*(\d+)', Path(f'/proc/{pid}/smaps_rollup').read_text()).group(1))
+    except (OSError, AttributeError): return 0
+
+def _descendants(pid):
+    res, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for t in Path(f'/proc/{p}/task').glob('*/children') if Path(f'/proc/{p}/task').exists() else []:
+            try: kids = [int(k) for k in t.read_text().split()]
+            except OSError: kids = []
+            res += kids; todo += kids
+    return res
+
+class MemorySampler(threading.Thread):
+    "Peak memory of this process and its worker processes, sampled every `every` seconds: RSS and PSS (shared pages split)."
+    def __init__(self, every=0.25):
+        super().__init__(daemon=True); self.every, self.stop_, self.peak_rss, self.peak_pss = every, False, 0, 0
+    def run(self):
+        while not self.stop_:
+            pids = [os.getpid(), *_descendants(os.getpid())]
+            self.peak_rss = max(self.peak_rss, sum(_rss_kb(p) for p in pids))
+            self.peak_pss = max(self.peak_pss, sum(_pss_kb(p) for p in pids))
+            time.sleep(self.every)
+    def stop(self): self.stop_ = True; self.join(); return self
+
+def batch_dls(bs=64, size=128, n=8, device=None, channels_last=False):
+    "DataLoaders that yield the same random batch `n` times: only the model's step is timed."
+    g = torch.Generator().manual_seed(0)
+    xb, yb = torch.randn(bs, 3, size, size, generator=g), torch.randint(0, 10, (bs,), generator=g)
+    dl = lambda k: DataLoader([(xb, yb)]*k, bs=None)
+    return DataLoaders(dl(n), dl(1), device=device)
+
+def fastai_learner(dls, arch, precision='fp32'):
+    "fastai's default Learner: its own xresnet, cross-entropy, fastai's Adam, fp32 (or `to_fp16()` on a GPU)."
+    learn = Learner(dls, getattr(fastai_xresnet, arch)(n_out=10), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+    return learn.to_fp16() if precision == 'fp16' else learn
+
+def fmt(v, spec='.1f'): return '-' if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
+
+def md_table(rows, cols):
+    head = '| ' + ' | '.join(c for c, _ in cols) + ' |\n|' + '---|'*len(cols) + '\n'
+    return head + ''.join('| ' + ' | '.join(f(r) for _, f in cols) + ' |\n' for r in rows)
+
+# --- parts ------------------------------------------------------------------------------------------------------
+def step_variants(device, with_compile):
+    "The training paths to time, from fastai's default to fastres's default, each change on its own. The first is the baseline."
+    fr = lambda dls, a, **kw: resnet_learner(dls, a, n_out=10, c_in=3, metrics=accuracy, path='/tmp', **kw)
+    if device.type == 'cpu':
+        v = {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32'),
+             'bf16 + channels_last': lambda dls, a: fr(dls, a, fused=False),
+             'fastres default': fr}
+    else:  # the issue's GPU comparison: against fastai's own mixed precision
+        def cl(dls, a):
+            learn = fr(dls, a); learn.model.to(memory_format=torch.channels_last); return learn
+        v = {'fastai to_fp16': lambda dls, a: fastai_learner(dls, a, 'fp16'),
+             'fastai fp32': lambda dls, a: fastai_learner(dls, a, 'fp32'),
+             'fastres default': fr, 'fastres default + channels_last': cl}
+    if with_compile:
+        def compiled(dls, a):
+            learn = fr(dls, a)
+            if device.type == 'cuda': learn.model.to(memory_format=torch.channels_last)
+            learn.model.compile()
+            return learn
+        v['fastres default + torch.compile'] = compiled
+    return v
+
+def part_step(args, device):
+    "Median step time of each variant, the variants interleaved round by round (round 0 warms up)."
+    res = []
+    for arch in args.archs:
+        dls = batch_dls(args.bs, args.size, args.steps, device=device)
+        learners = {k: f(dls, arch) for k, f in step_variants(device, args.compile).items()}
+        times = {k: [] for k in learners}
+        for r in range(args.rounds + 1):
+            for k, learn in learners.items():
+                t = StepTimer()
+                t0 = time.perf_counter()
+                with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4, cbs=t)
+                if r == 0: print(f"  {arch} {k}: warm-up {time.perf_counter()-t0:.0f} s", flush=True)
+                else: times[k] += t.times[1:]  # the first step of each fit re-enters autocast, caches... : skip it
+        base = float(np.median(next(iter(times.values()))))  # the first variant: fastai's default
+        for k, ts in times.items():
+            t = float(np.median(ts))
+            res.append(dict(arch=arch, variant=k, ms=1000*t, img_s=args.bs/t, speedup=base/t, n=len(ts),
+                            iqr_ms=1000*float(np.subtract(*np.percentile(ts, [75, 25])))))
+            print(f"  {arch:10s} {k:34s} {1000*t:8.0f} ms  {args.bs/t:7.1f} img/s  x{base/t:.2f}", flush=True)
+        del learners; gc.collect()
+    return res
+
+def train_flops(arch, bs, size):
+    "FLOPs of one training step's forward and backward (torch's FlopCounterMode: convolutions and matrix products)."
+    m = getattr(fastai_xresnet, arch)(n_out=10)
+    x, y = torch.randn(bs, 3, size, size), torch.randint(0, 10, (bs,))
+    with FlopCounterMode(display=False) as fc: F.cross_entropy(m(x), y).backward()
+    return fc.get_total_flops(), model_flops(m, torch.randn(bs, 3, size, size))
+
+def matmul_rate(device, dtype=torch.bfloat16, sizes=(2048, 4096, 8192), reps=5):
+    "Best matrix-multiply rate (GFLOP/s) over a few square sizes, the roof the model step is compared with."
+    best = {}
+    for n in sizes:
+        a, b = torch.randn(n, n, dtype=dtype, device=device), torch.randn(n, n, dtype=dtype, device=device)
+        for _ in range(2): a @ b
+        ts = []
+        for _ in range(reps):
+            sync(device); t0 = time.perf_counter(); a @ b; sync(device); ts.append(time.perf_counter() - t0)
+        best[n] = 2*n**3/min(ts)/1e9
+    return max(best.values()), best
+
+def part_roofline(args, device, steps):
+    peak, by_size = matmul_rate(device, torch.bfloat16 if device.type == 'cpu' else torch.float16)
+    print(f"  {'bf16' if device.type == 'cpu' else 'fp16'} matmul: {peak:.0f} GFLOP/s (by size: {', '.join(f'{k}: {v:.0f}' for k, v in by_size.items())})")
+    res = []
+    for arch in args.archs:
+        flops, fwd = train_flops(arch, args.bs, args.size)
+        for r in (r for r in steps if r['arch'] == arch):
+            rate = flops/(r['ms']/1000)/1e9
+            res.append(dict(arch=arch, variant=r['variant'], gflop_step=flops/1e9, gflop_fwd=fwd/1e9, gflops=rate, matmul_gflops=peak,
+                            fraction=rate/peak))
+            print(f"  {arch:10s} {r['variant']:34s} {flops/1e9:6.0f} GFLOP/step (forward {fwd/1e9:.0f})  {rate:7.0f} GFLOP/s  {rate/peak:.3f} of matmul")
+    return res, dict(matmul_gflops=peak, matmul_by_size=by_size)
+
+KINDS = [('convolution', r'conv'), ('batchnorm', r'batch_norm'), ('activation', r'relu|threshold|mish|silu|hardtanh'),
+         ('residual add', r'^add_?$'), ('pooling', r'pool'), ('optimizer', r'adam|_foreach|lerp|addcdiv|zero_'),
+         ('copy / cast / layout', r'^(copy_|to|_to_copy|contiguous|clone|empty_like|empty_strided|as_strided)$'),
+         ('matmul', r'^(mm|bmm|addmm|linear|matmul)$'), ('loss', r'softmax|nll|cross_entropy')]
+
+def _kind(op):
+    name = op.split('::', 1)[-1]
+    return next((k for k, pat in KINDS if re.search(pat, name)), 'other')
+
+def part_profile(args, device):
+    "Self time of the fastres default step of each arch, grouped by the kind of operation."
+    from torch.profiler import profile, ProfilerActivity
+    res = []
+    for arch in args.archs:
+        dls = batch_dls(args.bs, args.size, 4, device=device)
+        learn = resnet_learner(dls, arch, n_out=10, c_in=3, metrics=accuracy, path='/tmp')
+        with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
+        with profile(activities=[ProfilerActivity.CPU]) as prof, learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
+        total, kinds = 0., {}
+        for e in prof.key_averages():  # aten ops only: the autograd engine's wrappers would count their time twice
+            if not e.key.startswith('aten::') or e.self_cpu_time_total <= 0: continue
+            total += e.self_cpu_time_total
+            kinds[_kind(e.key)] = kinds.get(_kind(e.key), 0.) + e.self_cpu_time_total
+        for k, t in sorted(kinds.items(), key=lambda o: -o[1]):
+            res.append(dict(arch=arch, kind=k, share=t/total))
+            print(f"  {arch:10s} {k:22s} {100*t/total:5.1f}%")
+        top = sorted((e for e in prof.key_averages() if e.key.startswith('aten::')), key=lambda e: -e.self_cpu_time_total)[:12]
+        print('\n'.join(f"    {e.key[:40]:40s} {e.self_cpu_time_total/1e3/4:8.1f} ms/step" for e in top))
+    return res
+
+def part_data(args, device):
+    "Images per second from each input pipeline, alone on the machine (no model training at the same time)."
+    res = []
+    t0 = time.perf_counter()
+    fast = get_dls(**SUBSET, size=args.size, bs=args.bs, cache=True, device=device)
+    build = time.perf_counter() - t0
+    for name, dls in (('fastres (cache + batch augmentation, main process)', fast),
+                      (f'fastai (JPEG decoding, {defaults.cpus} workers, aug_transforms)', get_dls(**SUBSET, size=args.size, bs=args.bs, device=device))):
+        for split, dl in (('train', dls.train), ('valid', dls.valid)):
+            n, t0, k = 0, time.perf_counter(), 0
+            for xb, yb in dl:
+                n += len(xb); k += 1
+                if k == 1: n, t0 = 0, time.perf_counter()  # the first batch starts the workers
+                if k > args.data_batches: break
+            rate = n/(time.perf_counter() - t0)
+            res.append(dict(pipeline=name, split=split, img_s=rate))
+            print(f"  {name:55s} {split:5s} {rate:7.0f} img/s", flush=True)
+    return res, dict(cache_build_s=build, cache_file=str(fast.train.cache.file), cache_mb=fast.train.cache.file.stat().st_size/2**20)
+
+def child_epoch(recipe, arch, size, bs):
+    "One epoch of `recipe` in this (fresh) process: JSON on stdout."
+    mem = MemorySampler(); mem.start()
+    t0 = time.perf_counter()
+    if recipe == 'fastres':
+        dls = get_dls(**SUBSET, size=size, bs=bs, cache=True)
+        learn = resnet_learner(dls, arch, metrics=accuracy, path='/tmp')
+    else:
+        dls = get_dls(**SUBSET, size=size, bs=bs)  # fastbook's DataBlock: JPEGs decoded by fastai's DataLoader workers
+        learn = Learner(dls, getattr(fastai_xresnet, arch)(n_out=dls.c), loss_func=CrossEntropyLossFlat(), metrics=accuracy, path='/tmp')
+    setup = time.perf_counter() - t0
+    wait = DataWait()
+    t0 = time.perf_counter()
+    with learn.no_bar(): learn.fit_one_cycle(1, 2e-3, cbs=wait)
+    epoch = time.perf_counter() - t0
+    mem.stop()
+    print(json.dumps(dict(recipe=recipe, arch=arch, setup_s=setup, epoch_s=epoch, train_s=wait.train_s, valid_s=epoch - wait.train_s,
+                          data_wait_s=wait.wait, data_wait_share=wait.wait/wait.train_s, n_train=len(dls.train)*bs,
+                          accuracy=float(learn.recorder.values[-1][2]), self_peak_rss_mb=_rss_kb(os.getpid(), 'VmHWM')/1024,
+                          peak_rss_mb=mem.peak_rss/1024, peak_pss_mb=mem.peak_pss/1024)))
+
+def part_epoch(args, device):
+    get_dls(**SUBSET, size=args.size, bs=args.bs, cache=True)  # build the cache first if needed (timed in `data`)
+    res = []
+    for recipe in ('fastres', 'fastai'):
+        p = subprocess.run([sys.executable, __file__, '--child-epoch', recipe, '--archs', args.epoch_arch, '--size', str(args.size),
+                            '--bs', str(args.bs), *(['--n-per-class', str(args.n_per_class)] if args.n_per_class else [])],
+                           capture_output=True, text=True)
+        if p.returncode: raise RuntimeError(f"epoch child {recipe} failed:\n{p.stderr[-3000:]}")
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+        res.append(r)
+        print(f"  {recipe:8s} {r['arch']}: epoch {r['epoch_s']:.0f} s (train {r['train_s']:.0f}, valid {r['valid_s']:.0f}), "
+              f"data wait {100*r['data_wait_share']:.1f}% of training, peak RSS {r['peak_rss_mb']:.0f} MB "
+              f"(PSS {r['peak_pss_mb']:.0f}, main process {r['self_peak_rss_mb']:.0f}), accuracy {r['accuracy']:.3f}", flush=True)
+    return res
+
+def part_curves(args, device):
+    "The same xresnet18 run (seed, initial weights, batches) in fp32 with fastai's Adam and on fastres's default path."
+    dls = get_dls(**SUBSET, size=args.size, bs=args.bs, cache=True, device=device)
+    out = {}
+    for name, kw in (('fp32 + fastai Adam', dict(precision='fp32', fused=False)), ('fastres default', {})):
+        set_seed(0)
+        learn = resnet_learner(dls, 'xresnet18', metrics=accuracy, path='/tmp', **kw)
+        for dl in dls.loaders: dl.rng = __import__('random').Random(0)
+        t0 = time.perf_counter()
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, 3e-3)
+        out[name] = dict(losses=[float(l) for l in learn.recorder.losses], valid_loss=float(learn.recorder.values[-1][1]),
+                         accuracy=float(learn.recorder.values[-1][2]), seconds=time.perf_counter() - t0)
+        print(f"  {name:20s} final smoothed train loss {out[name]['losses'][-1]:.4f}  valid loss {out[name]['valid_loss']:.4f}  "
+              f"accuracy {out[name]['accuracy']:.4f}  ({out[name]['seconds']:.0f} s)", flush=True)
+    a, b = (np.array(o['losses']) for o in out.values())
+    gap = np.abs(a - b)
+    summary = dict(steps=len(a), max_abs_gap=float(gap.max()), mean_abs_gap=float(gap.mean()),
+                   mean_rel_gap_after_10=float((gap/a)[10:].mean()))
+    print(f"  smoothed loss gap over {len(a)} steps: mean {gap.mean():.4f}, max {gap.max():.4f}")
+    return out, summary
+
+def part_accuracy(args):
+    "The 5-epoch recipe, logged epoch by epoch."
+    log = RESULTS/'accuracy.log'
+    r = Recipe(**json.loads(args.recipe)) if args.recipe else Recipe()
+    print(f"recipe: {dataclasses.asdict(r)}", flush=True)
+    t0 = time.perf_counter()
+    dls = r.dls(**SUBSET)
+    t_data = time.perf_counter() - t0
+    if r.seed is not None: set_seed(r.seed)
+    learn = r.learner(dls, path='/tmp', cbs=[Throughput(), PrintEpochs()])
+    t1 = time.perf_counter()
+    with learn.no_bar(), learn.no_logging(): r.fit(learn)
+    t_fit = time.perf_counter() - t1
+    acc = float(learn.recorder.values[-1][2])
+    res = dict(recipe=dataclasses.asdict(r), top1=acc, fit_s=t_fit, data_s=t_data, total_s=time.perf_counter() - t0,
+               epochs=[dict(zip(learn.recorder.metric_names[1:-1], map(float, v))) for v in learn.recorder.values])
+    print(f"top-1 {acc:.4f} after {r.epochs} epochs; training {t_fit/60:.1f} min, data set-up {t_data:.0f} s", flush=True)
+    return res
+
+# --- main -------------------------------------------------------------------------------------------------------
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--parts', nargs='+', default=['step', 'roofline', 'profile', 'data', 'epoch', 'curves'])
+    ap.add_argument('--archs', nargs='+', default=list(ARCHS))
+    ap.add_argument('--epoch-arch', default='xresnet50', help='model of the end-to-end epoch')
+    ap.add_argument('--size', type=int, default=128); ap.add_argument('--bs', type=int, default=64)
+    ap.add_argument('--steps', type=int, default=6, help='steps per fit in each round of `step`')
+    ap.add_argument('--rounds', type=int, default=3, help='timed rounds of `step` (after one warm-up round)')
+    ap.add_argument('--data-batches', type=int, default=40)
+    ap.add_argument('--compile', action='store_true', help='also time the step with torch.compile')
+    ap.add_argument('--recipe', default='', help='JSON of Recipe fields to change for `accuracy`, e.g. \'{"epochs": 1}\'')
+    ap.add_argument('--device', default=None, help='cpu or cuda (default: fastai\'s default device)')
+    ap.add_argument('--out', default=None, help='results file stem under benchmarks/results/ (default: bench_train, or accuracy)')
+    ap.add_argument('--n-per-class', type=int, default=None, help='a subset of Imagenette (quick checks of the script)')
+    ap.add_argument('--child-epoch', default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.n_per_class: SUBSET['n_per_class'] = args.n_per_class
+    if args.child_epoch: return child_epoch(args.child_epoch, args.archs[0], args.size, args.bs)
+    device = torch.device(args.device) if args.device else default_device()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    print('machine:', json.dumps(info), flush=True)
+    if 'accuracy' in args.parts:
+        res, out = dict(machine=info, **part_accuracy(args)), args.out or 'accuracy'
+        (RESULTS/f'{out}.json').write_text(json.dumps(res, indent=1))
+        rows = res['epochs']
+        (RESULTS/f'{out}.md').write_text(
+            f"# Imagenette, {res['recipe']['epochs']} epochs at {res['recipe']['size']} px: fastres `Recipe()`\n\n"
+            f"Top-1 accuracy **{100*res['top1']:.2f}%**, training {res['fit_s']/60:.1f} min "
+            f"(data set-up {res['data_s']:.0f} s, total {res['total_s']/60:.1f} min).\n\n"
+            f"Machine: {info['cpu']} ({info['cores']} cores, {info.get('cpu_features', '')}; GPU: {info['gpu']}), torch {info['torch']}, fastai {info['fastai']}, "
+            f"{info['date']}.\n\nRecipe: `{json.dumps(res['recipe'])}`\n\n"
+            + md_table(rows, [(k, (lambda k: lambda r: fmt(r[k], '.4f'))(k)) for k in rows[0]]))
+        return
+    out, extra = dict(machine=info, settings=dict(bs=args.bs, size=args.size, rounds=args.rounds, steps=args.steps)), {}
+    print(f"== step ({', '.join(args.archs)}, {args.size} px, batch {args.bs}, {device})", flush=True)
+    if {'step', 'roofline'} & set(args.parts): out['step'] = part_step(args, device)
+    if 'roofline' in args.parts:
+        print("== roofline", flush=True); out['roofline'], extra['matmul'] = part_roofline(args, device, out['step'])
+    if 'profile' in args.parts: print("== profile", flush=True); out['profile'] = part_profile(args, device)
+    if 'data' in args.parts: print("== data", flush=True); out['data'], extra['cache'] = part_data(args, device)
+    if 'epoch' in args.parts: print("== epoch", flush=True); out['epoch'] = part_epoch(args, device)
+    if 'curves' in args.parts: print("== curves", flush=True); out['curves'], extra['curves'] = part_curves(args, device)
+    out.update(extra)
+    (RESULTS/f'{args.out or "bench_train"}.json').write_text(json.dumps(out, indent=1))
+    (RESULTS/f'{args.out or "bench_train"}.md').write_text(report(out))
+    print(report(out))
+
+def report(o):
+    "The results as markdown."
+    m = o['machine']
+    s = [f"# fastres vs fastai: training speed\n\nMachine: {m['cpu']}, {m['cores']} cores ({m.get('cpu_features','')}), "
+         f"{m.get('memory_gb','?')} GiB; GPU: {m['gpu']}; torch {m['torch']} ({m['torch_threads']} threads), fastai {m['fastai']}; "
+         f"{m['date']}. Written by `python benchmarks/bench_train.py`.\n"]
+    if 'step' in o:
+        st = o['settings']
+        s.append(f"## Model step ({st['size']} px, batch {st['bs']}; median of {st['rounds']} interleaved rounds)\n")
+        s.append(md_table(o['step'], [('arch', lambda r: r['arch']), ('training path', lambda r: r['variant']),
+                                      ('ms/step', lambda r: fmt(r['ms'], '.0f')), ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')),
+                                      ('img/s', lambda r: fmt(r['img_s'])), ('vs first row', lambda r: f"{r['speedup']:.2f}x")]))
+    if 'roofline' in o:
+        s.append(f"\n## Roofline\n\nbf16 (CPU) / fp16 (GPU) matrix multiply, best of {', '.join(map(str, o['matmul']['matmul_by_size']))}: "
+                 f"**{o['matmul']['matmul_gflops']:.0f} GFLOP/s**. Step FLOPs: forward + backward from torch's FlopCounterMode.\n")
+        s.append(md_table(o['roofline'], [('arch', lambda r: r['arch']), ('training path', lambda r: r['variant']),
+                                          ('GFLOP/step', lambda r: fmt(r['gflop_step'], '.0f')), ('GFLOP/s', lambda r: fmt(r['gflops'], '.0f')),
+                                          ('fraction of matmul', lambda r: fmt(r['fraction'], '.3f'))]))
+    if 'profile' in o:
+        s.append("\n## Where the fastres step's time goes (torch profiler, self CPU time)\n")
+        s.append(md_table(o['profile'], [('arch', lambda r: r['arch']), ('kind', lambda r: r['kind']), ('share', lambda r: f"{100*r['share']:.1f}%")]))
+    if 'data' in o:
+        c = o['cache']
+        s.append(f"\n## Input pipeline ({o['settings']['size']} px, standard augmentation)\n\nfastres cache: {c['cache_mb']:.0f} MB, "
+                 f"built once in {c['cache_build_s']:.0f} s (0 if it already existed).\n")
+        s.append(md_table(o['data'], [('pipeline', lambda r: r['pipeline']), ('split', lambda r: r['split']), ('img/s', lambda r: fmt(r['img_s'], '.0f'))]))
+    if 'epoch' in o:
+        e = o['epoch']; fr, fa = e[0], e[1]
+        s.append(f"\n## One Imagenette epoch end to end ({fr['arch']}, train + validation)\n")
+        s.append(md_table(e, [('recipe', lambda r: r['recipe']), ('epoch s', lambda r: fmt(r['epoch_s'], '.0f')), ('train s', lambda r: fmt(r['train_s'], '.0f')),
+                              ('valid s', lambda r: fmt(r['valid_s'], '.0f')), ('data wait (share of train)', lambda r: f"{100*r['data_wait_share']:.1f}%"),
+                              ('peak RSS MB (incl. workers)', lambda r: fmt(r['peak_rss_mb'], '.0f')), ('peak PSS MB', lambda r: fmt(r['peak_pss_mb'], '.0f')),
+                              ('main-process peak RSS MB', lambda r: fmt(r['self_peak_rss_mb'], '.0f')), ('accuracy', lambda r: fmt(r['accuracy'], '.3f'))]))
+        s.append(f"\nfastres is **{fa['epoch_s']/fr['epoch_s']:.2f}x** faster per epoch; peak memory {fr['peak_rss_mb']/fa['peak_rss_mb']:.2f}x "
+                 f"fastai's (RSS, incl. workers), {fr['peak_pss_mb']/fa['peak_pss_mb']:.2f}x (PSS).\n")
+    if 'curves' in o:
+        c = o['curves']
+        s.append(f"\n## Correctness: fp32 vs fastres default, same run (xresnet18, 1 epoch one-cycle, {c['steps']} steps)\n\n"
+                 f"Smoothed training loss gap: mean {c['mean_abs_gap']:.4f}, max {c['max_abs_gap']:.4f} "
+                 f"(mean relative after step 10: {100*c['mean_rel_gap_after_10']:.2f}%).\n")
+    return '\n'.join(s)
+
+if __name__ == '__main__': main()
