@@ -14,6 +14,8 @@ Parts:
             JPEG decoding in worker processes)
   epoch     one full Imagenette epoch (train + validation), fastres's default recipe against fastai's, each in a fresh
             process: wall time, share of the training time spent waiting for data, peak memory
+  recipe    step time of Recipe()'s model with each leaderboard trick added in turn (ReLU, Mish, self-attention,
+            MaxBlurPool): what each costs on this machine
   curves    the training loss of the same run in fp32 (fastai's Adam) and on fastres's default path (bf16,
             channels-last, fused Adam): same seed, same batches
   accuracy  `Recipe()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/
@@ -157,28 +159,45 @@ def step_variants(device, with_compile):
         v['fastres default + torch.compile'] = compiled
     return v
 
+def time_steps(learners, args, label):
+    "Median step time of each `Learner` in the dict `learners`, interleaved round by round (round 0 warms up)."
+    times = {k: [] for k in learners}
+    for r in range(args.rounds + 1):
+        for k, learn in learners.items():
+            t = StepTimer()
+            t0 = time.perf_counter()
+            with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4, cbs=t)
+            if r == 0: print(f"  {label} {k}: warm-up {time.perf_counter()-t0:.0f} s", flush=True)
+            else: times[k] += t.times[1:]  # the first step of each fit re-enters autocast, caches... : skip it
+    base = float(np.median(next(iter(times.values()))))  # the first one is the baseline
+    res = []
+    for k, ts in times.items():
+        t = float(np.median(ts))
+        res.append(dict(arch=label, variant=k, ms=1000*t, img_s=args.bs/t, speedup=base/t, n=len(ts),
+                        iqr_ms=1000*float(np.subtract(*np.percentile(ts, [75, 25])))))
+        print(f"  {label:10s} {k:34s} {1000*t:8.0f} ms  {args.bs/t:7.1f} img/s  x{base/t:.2f}", flush=True)
+    return res
+
 def part_step(args, device):
-    "Median step time of each variant, the variants interleaved round by round (round 0 warms up)."
+    "Median step time of each training path for each arch, the paths interleaved round by round."
     res = []
     for arch in args.archs:
         dls = batch_dls(args.bs, args.size, args.steps, device=device)
         learners = {k: f(dls, arch) for k, f in step_variants(device, args.compile).items()}
-        times = {k: [] for k in learners}
-        for r in range(args.rounds + 1):
-            for k, learn in learners.items():
-                t = StepTimer()
-                t0 = time.perf_counter()
-                with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4, cbs=t)
-                if r == 0: print(f"  {arch} {k}: warm-up {time.perf_counter()-t0:.0f} s", flush=True)
-                else: times[k] += t.times[1:]  # the first step of each fit re-enters autocast, caches... : skip it
-        base = float(np.median(next(iter(times.values()))))  # the first variant: fastai's default
-        for k, ts in times.items():
-            t = float(np.median(ts))
-            res.append(dict(arch=arch, variant=k, ms=1000*t, img_s=args.bs/t, speedup=base/t, n=len(ts),
-                            iqr_ms=1000*float(np.subtract(*np.percentile(ts, [75, 25])))))
-            print(f"  {arch:10s} {k:34s} {1000*t:8.0f} ms  {args.bs/t:7.1f} img/s  x{base/t:.2f}", flush=True)
+        res += time_steps(learners, args, arch)
         del learners; gc.collect()
     return res
+
+RECIPE_STEPS = {'ReLU (fastres default path)': dict(act='relu', self_attention=False, blur_pool=False),
+                'Mish': dict(self_attention=False, blur_pool=False),
+                'Mish + self-attention': dict(blur_pool=False),
+                'Mish + self-attention + MaxBlurPool = Recipe()': {}}
+
+def part_recipe(args, device):
+    "What each of the leaderboard's model tricks in `Recipe()` costs per training step (xresnet50, fused ranger, bf16)."
+    dls = batch_dls(args.bs, args.size, args.steps, device=device)
+    learners = {k: Recipe(**kw).learner(dls, n_out=10, c_in=3, path='/tmp') for k, kw in RECIPE_STEPS.items()}
+    return time_steps(learners, args, Recipe().arch)
 
 def train_flops(arch, bs, size):
     "FLOPs of one training step's forward and backward (torch's FlopCounterMode: convolutions and matrix products)."
@@ -373,14 +392,16 @@ def main():
             + md_table(rows, [(k, (lambda k: lambda r: fmt(r[k], '.4f'))(k)) for k in rows[0]]))
         return
     out, extra = dict(machine=info, settings=dict(bs=args.bs, size=args.size, rounds=args.rounds, steps=args.steps)), {}
-    print(f"== step ({', '.join(args.archs)}, {args.size} px, batch {args.bs}, {device})", flush=True)
-    if {'step', 'roofline'} & set(args.parts): out['step'] = part_step(args, device)
+    if {'step', 'roofline'} & set(args.parts):
+        print(f"== step ({', '.join(args.archs)}, {args.size} px, batch {args.bs}, {device})", flush=True)
+        out['step'] = part_step(args, device)
     if 'roofline' in args.parts:
         print("== roofline", flush=True); out['roofline'], extra['matmul'] = part_roofline(args, device, out['step'])
     if 'profile' in args.parts: print("== profile", flush=True); out['profile'] = part_profile(args, device)
     if 'data' in args.parts: print("== data", flush=True); out['data'], extra['cache'] = part_data(args, device)
     if 'epoch' in args.parts: print("== epoch", flush=True); out['epoch'] = part_epoch(args, device)
     if 'curves' in args.parts: print("== curves", flush=True); out['curves'], extra['curves'] = part_curves(args, device)
+    if 'recipe' in args.parts: print("== recipe", flush=True); out['recipe'] = part_recipe(args, device)
     out.update(extra)
     (RESULTS/f'{args.out or "bench_train"}.json').write_text(json.dumps(out, indent=1))
     (RESULTS/f'{args.out or "bench_train"}.md').write_text(report(out))
@@ -421,6 +442,12 @@ def report(o):
                               ('main-process peak RSS MB', lambda r: fmt(r['self_peak_rss_mb'], '.0f')), ('accuracy', lambda r: fmt(r['accuracy'], '.3f'))]))
         s.append(f"\nfastres is **{fa['epoch_s']/fr['epoch_s']:.2f}x** faster per epoch; peak memory {fr['peak_rss_mb']/fa['peak_rss_mb']:.2f}x "
                  f"fastai's (RSS, incl. workers), {fr['peak_pss_mb']/fa['peak_pss_mb']:.2f}x (PSS).\n")
+    if 'recipe' in o:
+        st = o['settings']
+        s.append(f"\n## What the recipe's model tricks cost per step (xresnet50, {st['size']} px, batch {st['bs']}, fused ranger)\n")
+        s.append(md_table(o['recipe'], [('model', lambda r: r['variant']), ('ms/step', lambda r: fmt(r['ms'], '.0f')),
+                                        ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')), ('img/s', lambda r: fmt(r['img_s'])),
+                                        ('time vs ReLU', lambda r: f"{1/r['speedup']:.2f}x")]))
     if 'curves' in o:
         c = o['curves']
         s.append(f"\n## Correctness: fp32 vs fastres default, same run (xresnet18, 1 epoch one-cycle, {c['steps']} steps)\n\n"

@@ -17,3 +17,4 @@ from .callbacks import *
 from .cli import *
 from .distributed import *
 from .recipes import *
+from .finetune import *

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd
 import torch, torchvision, fastai, fastcore
-from torch.utils.flop_counter import FlopCounterMode
 from torchvision.models.resnet import BasicBlock, Bottleneck
 from matplotlib.cm import ScalarMappable
 import matplotlib.colors as mcolors  # (fastai's `Normalize` is a transform)
@@ -19,6 +18,7 @@ from fastai.callback.schedule import ParamScheduler
 import fastai.layers
 from .core import *
 from .layers import ConvLayer, ResBlock
+from .summary import model_flops
 
 # %% auto #0
 __all__ = ['Throughput', 'model_blocks', 'ResidualStats', 'plot_depth', 'ExperimentLog', 'read_experiments', 'plot_runs',
@@ -187,17 +187,6 @@ def color_dims(self:ResidualStats, idxs=None, n=6, figsize=None):
         ax.set_title(self.names[i], fontsize=9)
     return axs
 
-# %% ../nbs/07_callbacks.ipynb #6f59181c
-def _model_flops(model, x):
-    "Forward-pass FLOPs of `model` on `x`, counted by torch's `FlopCounterMode` (a multiply-add is 2 FLOPs)."
-    # The one place FLOPs are computed here: `fastres.summary.model_flops` replaces it once that exists.
-    was_training = model.training
-    model.eval()  # no BatchNorm statistics or dropout draws are touched by counting
-    try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter: model(x)
-    finally: model.train(was_training)
-    return counter.get_total_flops()
-
 # %% ../nbs/07_callbacks.ipynb #de222617
 def _name(o):
     "A readable name for a function, partial, class or object."
@@ -284,7 +273,7 @@ class ExperimentLog(Callback):
             status=self.status, arch=_name(self.arch or getattr(self.learn, 'arch', None)) or type(model).__name__,
             params=sum(p.numel() for p in model.parameters()),
             trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
-            flops=None if self.sample is None else _model_flops(model, self.sample), hparams=hp,
+            flops=None if self.sample is None else model_flops(model, self.sample), hparams=hp,
             epochs=[dict(epoch=i, **dict(zip(names, vals))) for i, vals in enumerate(rec.values)],
             wall_s=time.perf_counter() - self.t0, device=_device_info(model), versions=_versions(),
             resumed_from=resumed[0] if resumed else None))

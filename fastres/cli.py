@@ -272,6 +272,7 @@ def fastres_train(
     bs:Param("Batch size (per process)", int)=64,
     n_per_class:Param("Images per class: N, or TRAIN,VALID (default: all)", str)=None,
     workers:Param("Data-loading processes (default: fastai's)", int)=None,
+    cache:Param("Decode the images once into a cache and augment whole batches as tensors (the fast path on a CPU)", store_true)=False,
     epochs:Param("Number of epochs", int)=5,
     lr:Param("Learning rate", float)=1e-2,
     sched:Param("Schedule: one_cycle or flat_cos", str)='flat_cos',

@@ -15,7 +15,7 @@ from .data import get_dls
 from .learner import resnet_learner, get_opt
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'MaxBlurPool', 'with_blur_pool', 'SelfAttention', 'add_self_attention', 'Recipe']
+__all__ = ['MaxBlurPool', 'with_blur_pool', 'SelfAttention', 'add_self_attention', 'Recipe']
 
 # %% ../nbs/10_recipes.ipynb #0cc3ac89
 class MaxBlurPool(Module):
@@ -60,7 +60,7 @@ def add_self_attention(model, stage=0, sym=False):
     return model
 
 # %% ../nbs/10_recipes.ipynb #ac10bba9
-ACTIVATIONS = {'relu': nn.ReLU, 'mish': nn.Mish, 'silu': nn.SiLU}
+from .cli import ACTIVATIONS  # activations by name, the ones `fastres_train --act` takes
 
 @dataclass
 class Recipe:

@@ -12,7 +12,7 @@ from .layers import *
 
 # %% auto #0
 __all__ = ['ResNet', 'xresnet18', 'xresnet34', 'xresnet50', 'xresnet101', 'xresnet152', 'xresnet18_deep', 'xresnet34_deep',
-           'xresnet50_deep', 'convert_state_dict', 'load_weights', 'randomize_']
+           'xresnet50_deep', 'convert_state_dict', 'read_weights', 'load_weights', 'randomize_']
 
 # %% ../nbs/02_xresnet.ipynb #df9cfbff
 def _per_stage(v, n, name):
@@ -123,15 +123,20 @@ def convert_state_dict(sd, model):
     return res
 
 # %% ../nbs/02_xresnet.ipynb #0348e334
-def load_weights(model, src, strict=True):
-    "Load `src` (a model, a state dict, or a path to one saved by torch or fastai) into `model`, converting names."
+def read_weights(src):
+    "The state dict in `src`: a model, a state dict, or a path to one saved by torch, fastai's `Learner.save` or `Checkpoint`."
     if isinstance(src, (str, Path)):
         path = Path(src)
         if not path.exists(): raise FastresError(f"No weights file at {path}.")
         src = torch.load(path, map_location='cpu', weights_only=False)
     if isinstance(src, nn.Module): src = src.state_dict()
     if isinstance(src, dict) and 'model' in src and isinstance(src['model'], dict): src = src['model']  # fastai's Learner.save format
-    model.load_state_dict(convert_state_dict(src, model), strict=strict)
+    if not isinstance(src, dict): raise FastresError(f"{type(src).__name__} holds no weights: pass a model, a state dict or a weights file.")
+    return src
+
+def load_weights(model, src, strict=True):
+    "Load `src` (a model, a state dict, or a path to one saved by torch or fastai) into `model`, converting names."
+    model.load_state_dict(convert_state_dict(read_weights(src), model), strict=strict)
     return model
 
 # %% ../nbs/02_xresnet.ipynb #23d2e03f

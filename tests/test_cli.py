@@ -111,6 +111,17 @@ def test_two_processes_with_torchrun(tmp_path):
     model.load_state_dict(torch.load(out/'model.pth'))
     assert dist['weights'] == [weights_digest(model)] * 2
 
+def test_cached_data_path(tmp_path):
+    "--cache: the images are decoded once into $FASTRES_CACHE and training runs on the cached batches."
+    out, cache = tmp_path/'cached', tmp_path/'cache'
+    res = subprocess.run([script('fastres_train'), *SMALL, '--n_per_class', '50,20', '--epochs', '2', '--cache', '--out', str(out)],
+                         capture_output=True, text=True, env={**ENV, 'FASTRES_CACHE': str(cache)}, timeout=240)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert [f.name.split('-')[1:3] for f in cache.glob('*.npy')] == [['700', '40px']]  # 500 + 200 images, 1.25 x 32 px
+    rec = record(out)
+    assert rec['status'] == 'completed' and rec['hparams']['cache'] is True and len(rec['epochs']) == 2
+    assert (rec['hparams']['n_train'], rec['hparams']['n_valid']) == (500, 200)
+
 def test_lr_find_saves_its_plot_beside_the_users_files(tmp_path):
     (tmp_path/'lr_find.png').write_bytes(b'mine')  # a file of the same name is already there
     res = run('fastres_lr_find', '--arch', 'resnet20', '--data', DATA, '--size', '32', '--bs', '16', '--workers', '0',

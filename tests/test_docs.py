@@ -13,9 +13,11 @@ NBS = ROOT/'nbs'
 ARTIFACTS = Path(os.environ.get('FASTRES_ARTIFACTS', ROOT/'test-artifacts'))
 
 # API entries a reader must find (with signature, docstring and parameter table). Every exported function
-# and class is checked too; this list makes sure the key ones exist at all. Add the learner factory and the
-# callbacks here when their notebooks land.
-KEY_API = ['ConvLayer', 'ResBlock', 'xresnet50', 'fastres_train', 'fastres_lr_find', 'fastres_summary', 'train_runs', 'ShardCheck', 'init_distributed']
+# and class is checked too; this list makes sure the key ones exist at all.
+KEY_API = ['ConvLayer', 'ResBlock', 'xresnet50', 'get_arch', 'model_summary', 'get_dls', 'resnet_learner', 'lr_sweep',
+           'Throughput', 'ResidualStats', 'ExperimentLog', 'Checkpoint', 'fastres_train', 'fastres_lr_find', 'fastres_summary',
+           'train_runs', 'ShardCheck', 'init_distributed', 'ImageCache', 'cached_dls', 'FusedAdam', 'MaxBlurPool', 'Recipe',
+           'finetune_learner', 'transfer_weights']
 
 # Chromium on this machine: no sandbox, no GPU, nothing that phones home, a fresh profile.
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
