@@ -229,7 +229,7 @@ def _reseed(dls, seed):
     "Seed the shuffling of `dls`: each fastai DataLoader has its own RNG, which `set_seed` does not reach."
     for dl in dls.loaders: dl.rng = random.Random(seed)
 
-def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=64, n_per_class=None, workers=None,
+def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=64, n_per_class=None, workers=None, cache=False,
           epochs=5, lr=1e-2, sched='flat_cos', opt='ranger', mom=None, sqrmom=None, eps=None, wd=1e-2, mixup=0.,
           label_smoothing=0.1, sh=0., act=None, precision='auto', seed=42, runs=1, out=None, resume=False, keep=1,
           **data_kwargs) -> pd.DataFrame:
@@ -240,7 +240,7 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
     opts['world_size'] = world  # a run resumes with as many processes as it started with
     out = Path(ifnone(out, f"runs/{dataset if data is None else Path(data).name}-{arch}-{size}px"))
     todo = plan_runs(out, runs, resume, opts)
-    dls = train_dls(dataset, data, size, bs, n_per_class, workers, sh, seed, **data_kwargs)
+    dls = train_dls(dataset, data, size, bs, n_per_class, workers, sh, seed, cache=cache, **data_kwargs)
     init_distributed()
     if not resume and not rank_distrib(): save_args(out, opts)
     hparams = {k: v for k, v in opts.items() if k not in _NOT_RUN_OPTS}
