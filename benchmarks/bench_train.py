@@ -1,12 +1,15 @@
 """How fast fastres trains ResNets on this machine, side by side with a default fastai setup.
 
-    python benchmarks/bench_train.py                      # step, roofline, data, epoch (+ memory), curves
+    python benchmarks/bench_train.py                      # every part but accuracy (about 35 min on 2 cores)
     python benchmarks/bench_train.py --parts step roofline # any subset; `accuracy` is never part of the default
     python benchmarks/bench_train.py --parts accuracy      # the 5-epoch Imagenette recipe (tens of minutes on a CPU)
+    python benchmarks/bench_train.py --parts accuracy --recipe '{"act": "relu"}' --out accuracy_relu  # an ablation
 
 Parts:
   step      training images/s of one step (forward, backward, optimiser) on a fixed batch, through fastai's Learner:
-            fastres's default path against fastai's default Learner (fp32, contiguous, fastai Adam), interleaved
+            fastres's default path against fastai's default Learner (fp32, contiguous, fastai Adam). fastai's paths
+            and fastres's run in separate fresh processes (fastres tunes the process's allocator), alternated
+            --step-procs times, each timing its paths interleaved
   roofline  the step's FLOPs (forward + backward, torch's FlopCounterMode) per second, over the bf16 matmul rate
             measured in the same run
   profile   where the fastres step's time goes (torch profiler, by kind of operation)
@@ -70,6 +73,13 @@ class StepTimer(Callback):
         if self.training: sync(self.dls.device or torch.device('cpu')); self.t0 = time.perf_counter()
     def after_batch(self):
         if self.training: sync(self.dls.device or torch.device('cpu')); self.times.append(time.perf_counter() - self.t0)
+
+class Tee:
+    "Standard output that is also written to the file `path` (the accuracy run's log)."
+    def __init__(self, stream, path): self.stream, self.file = stream, open(path, 'w')
+    def write(self, s): self.stream.write(s); self.file.write(s); return len(s)
+    def flush(self): self.stream.flush(); self.file.flush()
+    def __getattr__(self, k): return getattr(self.stream, k)
 
 class PrintEpochs(Callback):
     "One line per epoch (the Recorder's row), for logs: fastai's progress bar writes hundreds of updates."
@@ -138,29 +148,33 @@ def md_table(rows, cols):
 
 # --- parts ------------------------------------------------------------------------------------------------------
 def step_variants(device, with_compile):
-    "The training paths to time, from fastai's default to fastres's default, each change on its own. The first is the baseline."
+    """The training paths to time, by process group: 'fastai' runs in a process fastres has not touched (the
+    allocator: `tune_malloc`), 'fastres' in one where `resnet_learner` tuned it. The first path is the baseline."""
     fr = lambda dls, a, **kw: resnet_learner(dls, a, n_out=10, c_in=3, metrics=accuracy, path='/tmp', **kw)
+    def tuned_fastai(dls, a, precision='fp32'):
+        tune_malloc(); return fastai_learner(dls, a, precision)
     if device.type == 'cpu':
-        v = {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32'),
-             'bf16 + channels_last': lambda dls, a: fr(dls, a, fused=False),
-             'fastres default': fr}
+        v = {'fastai': {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32')},
+             'fastres': {'fastai default + tune_malloc only': tuned_fastai,
+                         'bf16 + channels_last (+ tune_malloc)': lambda dls, a: fr(dls, a, fused=False),
+                         'fastres default': fr}}
     else:  # the issue's GPU comparison: against fastai's own mixed precision
         def cl(dls, a):
             learn = fr(dls, a); learn.model.to(memory_format=torch.channels_last); return learn
-        v = {'fastai to_fp16': lambda dls, a: fastai_learner(dls, a, 'fp16'),
-             'fastai fp32': lambda dls, a: fastai_learner(dls, a, 'fp32'),
-             'fastres default': fr, 'fastres default + channels_last': cl}
+        v = {'fastai': {'fastai to_fp16': lambda dls, a: fastai_learner(dls, a, 'fp16'),
+                        'fastai fp32': lambda dls, a: fastai_learner(dls, a, 'fp32')},
+             'fastres': {'fastres default': fr, 'fastres default + channels_last': cl}}
     if with_compile:
         def compiled(dls, a):
             learn = fr(dls, a)
             if device.type == 'cuda': learn.model.to(memory_format=torch.channels_last)
             learn.model.compile()
             return learn
-        v['fastres default + torch.compile'] = compiled
+        v['fastres']['fastres default + torch.compile'] = compiled
     return v
 
-def time_steps(learners, args, label):
-    "Median step time of each `Learner` in the dict `learners`, interleaved round by round (round 0 warms up)."
+def step_times(learners, args, label):
+    "Step times (s) of each `Learner` in the dict `learners`, interleaved round by round (round 0 warms up)."
     times = {k: [] for k in learners}
     for r in range(args.rounds + 1):
         for k, learn in learners.items():
@@ -169,34 +183,68 @@ def time_steps(learners, args, label):
             with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4, cbs=t)
             if r == 0: print(f"  {label} {k}: warm-up {time.perf_counter()-t0:.0f} s", flush=True)
             else: times[k] += t.times[1:]  # the first step of each fit re-enters autocast, caches... : skip it
-    base = float(np.median(next(iter(times.values()))))  # the first one is the baseline
+    return times
+
+def step_rows(times, args, label):
+    "Median, IQR and speed-up over the first path of each path's step times."
+    base = float(np.median(next(iter(times.values()))))
     res = []
     for k, ts in times.items():
         t = float(np.median(ts))
         res.append(dict(arch=label, variant=k, ms=1000*t, img_s=args.bs/t, speedup=base/t, n=len(ts),
                         iqr_ms=1000*float(np.subtract(*np.percentile(ts, [75, 25])))))
-        print(f"  {label:10s} {k:34s} {1000*t:8.0f} ms  {args.bs/t:7.1f} img/s  x{base/t:.2f}", flush=True)
+        print(f"  {label:10s} {k:40s} {1000*t:8.0f} ms  {args.bs/t:7.1f} img/s  x{base/t:.2f}", flush=True)
     return res
 
+def time_steps(learners, args, label): return step_rows(step_times(learners, args, label), args, label)
+
+def child_step(group, arch, args, device):
+    "In a fresh process: the step times of one group of `step_variants`, as a JSON line."
+    dls = batch_dls(args.bs, args.size, args.steps, device=device)
+    learners = {k: f(dls, arch) for k, f in step_variants(device, args.compile)[group].items()}
+    print(json.dumps(step_times(learners, args, arch)), flush=True)
+
 def part_step(args, device):
-    "Median step time of each training path for each arch, the paths interleaved round by round."
+    """Step time of each training path for each arch. fastai's paths and fastres's run in separate fresh processes
+    (fastres tunes the process's allocator), alternated `--step-procs` times; medians over all their rounds."""
     res = []
     for arch in args.archs:
-        dls = batch_dls(args.bs, args.size, args.steps, device=device)
-        learners = {k: f(dls, arch) for k, f in step_variants(device, args.compile).items()}
-        res += time_steps(learners, args, arch)
-        del learners; gc.collect()
+        times = {}
+        for rep in range(args.step_procs):
+            for group in step_variants(device, args.compile):
+                p = subprocess.run([sys.executable, __file__, '--child-step', group, '--archs', arch, '--size', str(args.size),
+                                    '--bs', str(args.bs), '--steps', str(args.steps), '--rounds', str(args.rounds),
+                                    *(['--compile'] if args.compile else []), *(['--device', args.device] if args.device else [])],
+                                   capture_output=True, text=True)
+                if p.returncode: raise RuntimeError(f"step child {group} failed:\n{p.stderr[-3000:]}")
+                print('\n'.join(l for l in p.stdout.splitlines()[:-1] if 'warm-up' in l), flush=True)
+                for k, ts in json.loads(p.stdout.strip().splitlines()[-1]).items(): times.setdefault(k, []).extend(ts)
+        res += step_rows(times, args, arch)
     return res
 
 RECIPE_STEPS = {'ReLU (fastres default path)': dict(act='relu', self_attention=False, blur_pool=False),
-                'Mish': dict(self_attention=False, blur_pool=False),
+                "Mish (PyTorch's nn.Mish)": dict(self_attention=False, blur_pool=False, torch_mish=True),
+                'Mish (FastMish)': dict(self_attention=False, blur_pool=False),
                 'Mish + self-attention': dict(blur_pool=False),
-                'Mish + self-attention + MaxBlurPool = Recipe()': {}}
+                'Mish + self-attention + MaxBlurPool = Recipe()': {},
+                "Recipe() with PyTorch's nn.Mish": dict(torch_mish=True)}
+
+def with_torch_mish(m):
+    "`m` with fastres's `FastMish` swapped for PyTorch's `nn.Mish` (the same function, PyTorch's kernels)."
+    for name, c in list(m.named_children()):
+        if isinstance(c, FastMish): setattr(m, name, nn.Mish())
+        else: with_torch_mish(c)
+    return m
+
+def recipe_learner(dls, torch_mish=False, **kwargs):
+    learn = Recipe(**kwargs).learner(dls, n_out=10, c_in=3, path='/tmp')
+    if torch_mish: with_torch_mish(learn.model)
+    return learn
 
 def part_recipe(args, device):
     "What each of the leaderboard's model tricks in `Recipe()` costs per training step (xresnet50, fused ranger, bf16)."
     dls = batch_dls(args.bs, args.size, args.steps, device=device)
-    learners = {k: Recipe(**kw).learner(dls, n_out=10, c_in=3, path='/tmp') for k, kw in RECIPE_STEPS.items()}
+    learners = {k: recipe_learner(dls, **kw) for k, kw in RECIPE_STEPS.items()}
     return time_steps(learners, args, Recipe().arch)
 
 def train_flops(arch, bs, size):
@@ -337,9 +385,13 @@ def part_curves(args, device):
     print(f"  smoothed loss gap over {len(a)} steps: mean {gap.mean():.4f}, max {gap.max():.4f}")
     return out, summary
 
+def changed(recipe):
+    "The fields of `recipe` (a dict) that differ from `Recipe()`'s defaults, as keyword arguments."
+    base = dataclasses.asdict(Recipe())
+    return ', '.join(f"{k}={v!r}" for k, v in recipe.items() if base.get(k) != v)
+
 def part_accuracy(args):
     "The 5-epoch recipe, logged epoch by epoch."
-    log = RESULTS/'accuracy.log'
     r = Recipe(**json.loads(args.recipe)) if args.recipe else Recipe()
     print(f"recipe: {dataclasses.asdict(r)}", flush=True)
     t0 = time.perf_counter()
@@ -359,7 +411,7 @@ def part_accuracy(args):
 # --- main -------------------------------------------------------------------------------------------------------
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--parts', nargs='+', default=['step', 'roofline', 'profile', 'data', 'epoch', 'curves'])
+    ap.add_argument('--parts', nargs='+', default=['step', 'roofline', 'data', 'profile', 'epoch', 'curves', 'recipe'])
     ap.add_argument('--archs', nargs='+', default=list(ARCHS))
     ap.add_argument('--epoch-arch', default='xresnet50', help='model of the end-to-end epoch')
     ap.add_argument('--size', type=int, default=128); ap.add_argument('--bs', type=int, default=64)
@@ -372,11 +424,15 @@ def main():
     ap.add_argument('--out', default=None, help='results file stem under benchmarks/results/ (default: bench_train, or accuracy)')
     ap.add_argument('--n-per-class', type=int, default=None, help='a subset of Imagenette (quick checks of the script)')
     ap.add_argument('--child-epoch', default=None, help=argparse.SUPPRESS)
+    ap.add_argument('--child-step', default=None, help=argparse.SUPPRESS)
+    ap.add_argument('--step-procs', type=int, default=2, help='fresh processes per group of step paths, alternated')
     args = ap.parse_args()
     if args.n_per_class: SUBSET['n_per_class'] = args.n_per_class
     if args.child_epoch: return child_epoch(args.child_epoch, args.archs[0], args.size, args.bs)
+    if args.child_step: return child_step(args.child_step, args.archs[0], args, torch.device(args.device) if args.device else default_device())
     device = torch.device(args.device) if args.device else default_device()
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if 'accuracy' in args.parts: sys.stdout = Tee(sys.stdout, RESULTS/f"{args.out or 'accuracy'}.log")
     info = machine()
     print('machine:', json.dumps(info), flush=True)
     if 'accuracy' in args.parts:
@@ -384,21 +440,21 @@ def main():
         (RESULTS/f'{out}.json').write_text(json.dumps(res, indent=1))
         rows = res['epochs']
         (RESULTS/f'{out}.md').write_text(
-            f"# Imagenette, {res['recipe']['epochs']} epochs at {res['recipe']['size']} px: fastres `Recipe()`\n\n"
+            f"# Imagenette, {res['recipe']['epochs']} epochs at {res['recipe']['size']} px: fastres `Recipe({changed(res['recipe'])})`\n\n"
             f"Top-1 accuracy **{100*res['top1']:.2f}%**, training {res['fit_s']/60:.1f} min "
             f"(data set-up {res['data_s']:.0f} s, total {res['total_s']/60:.1f} min).\n\n"
             f"Machine: {info['cpu']} ({info['cores']} cores, {info.get('cpu_features', '')}; GPU: {info['gpu']}), torch {info['torch']}, fastai {info['fastai']}, "
             f"{info['date']}.\n\nRecipe: `{json.dumps(res['recipe'])}`\n\n"
             + md_table(rows, [(k, (lambda k: lambda r: fmt(r[k], '.4f'))(k)) for k in rows[0]]))
         return
-    out, extra = dict(machine=info, settings=dict(bs=args.bs, size=args.size, rounds=args.rounds, steps=args.steps)), {}
+    out, extra = dict(machine=info, settings=dict(bs=args.bs, size=args.size, rounds=args.rounds, steps=args.steps, step_procs=args.step_procs)), {}
     if {'step', 'roofline'} & set(args.parts):
         print(f"== step ({', '.join(args.archs)}, {args.size} px, batch {args.bs}, {device})", flush=True)
         out['step'] = part_step(args, device)
     if 'roofline' in args.parts:
         print("== roofline", flush=True); out['roofline'], extra['matmul'] = part_roofline(args, device, out['step'])
-    if 'profile' in args.parts: print("== profile", flush=True); out['profile'] = part_profile(args, device)
     if 'data' in args.parts: print("== data", flush=True); out['data'], extra['cache'] = part_data(args, device)
+    if 'profile' in args.parts: print("== profile", flush=True); out['profile'] = part_profile(args, device)
     if 'epoch' in args.parts: print("== epoch", flush=True); out['epoch'] = part_epoch(args, device)
     if 'curves' in args.parts: print("== curves", flush=True); out['curves'], extra['curves'] = part_curves(args, device)
     if 'recipe' in args.parts: print("== recipe", flush=True); out['recipe'] = part_recipe(args, device)
@@ -415,7 +471,7 @@ def report(o):
          f"{m['date']}. Written by `python benchmarks/bench_train.py`.\n"]
     if 'step' in o:
         st = o['settings']
-        s.append(f"## Model step ({st['size']} px, batch {st['bs']}; median of {st['rounds']} interleaved rounds)\n")
+        s.append(f"## Model step ({st['size']} px, batch {st['bs']}; median over {st.get('step_procs', 1)} fresh processes per group x {st['rounds']} rounds)\n")
         s.append(md_table(o['step'], [('arch', lambda r: r['arch']), ('training path', lambda r: r['variant']),
                                       ('ms/step', lambda r: fmt(r['ms'], '.0f')), ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')),
                                       ('img/s', lambda r: fmt(r['img_s'])), ('vs first row', lambda r: f"{r['speedup']:.2f}x")]))

@@ -13,6 +13,7 @@ import fastprogress.fastprogress as fastprogress
 from .data import *
 from .learner import *
 from .callbacks import *
+from .layers import FastMish
 from .summary import *
 from .family import *  # registers the whole family with `get_arch`
 from .distributed import *
@@ -55,7 +56,7 @@ def make_opt(opt='ranger', mom=None, sqrmom=None, eps=None):
 
 # %% ../nbs/08_cli.ipynb #82a328a8
 SCHEDULES = ('one_cycle', 'flat_cos')
-ACTIVATIONS = {'relu': nn.ReLU, 'mish': nn.Mish, 'silu': nn.SiLU, 'gelu': nn.GELU, 'leaky_relu': nn.LeakyReLU}
+ACTIVATIONS = {'relu': nn.ReLU, 'mish': FastMish, 'silu': nn.SiLU, 'gelu': nn.GELU, 'leaky_relu': nn.LeakyReLU}
 _WHOLE = dict(epochs=1, bs=1, size=1, runs=1, keep=1, num_it=2, n_out=1, c_in=1, workers=0)
 
 def _choose(name, v, choices):

@@ -9,7 +9,7 @@ from fastai.layers import NormType, AvgPool
 from .core import *
 
 # %% auto #0
-__all__ = ['Norm', 'ConvLayer', 'init_cnn', 'ResBlock']
+__all__ = ['Norm', 'ConvLayer', 'init_cnn', 'ResBlock', 'mish_kernels', 'FastMish']
 
 # %% ../nbs/01_layers.ipynb #ce116c4a
 _zero_types = (NormType.BatchZero, NormType.InstanceZero)
@@ -107,3 +107,51 @@ class ResBlock(Module):
         if self.pre is not None: x = self.pre(x)
         out = self.convs(x)
         return self.act(out if self.shortcut is None else out + self.shortcut(x))
+
+# %% ../nbs/01_layers.ipynb #3e3976ba
+import warnings
+
+def _mish_fwd(x):
+    xf = x.float()
+    e = torch.exp(xf.clamp(max=20.))  # beyond 20, n/(n+2) is 1 in fp32; the clamp keeps n finite
+    n = e*(e+2)
+    return (xf*n/(n+2)).to(x.dtype)
+
+def _mish_bwd(x, g):
+    xf = x.float()
+    e = torch.exp(xf.clamp(max=20.))
+    n = e*(e+2)
+    return (g.float()*(n/(n+2) + xf*4*(n+1)/(n+2)**2*e/(1+e))).to(x.dtype)
+
+_mish_kernels = None
+
+def mish_kernels():
+    "The (forward, backward) CPU kernels `FastMish` uses: compiled ones, or PyTorch's own where compiling fails."
+    global _mish_kernels
+    if _mish_kernels is None:
+        try:
+            f, b = torch.compile(_mish_fwd, dynamic=True), torch.compile(_mish_bwd, dynamic=True)
+            x = torch.linspace(-3, 3, 64)
+            torch.testing.assert_close(f(x), F.mish(x), atol=1e-5, rtol=1e-5)  # compiles now, and checks
+            b(x, x)
+            _mish_kernels = f, b
+        except Exception as e:
+            warnings.warn(f"FastMish could not compile its kernels ({type(e).__name__}: {str(e)[:200]}); "
+                          "it uses PyTorch's mish instead, which is slower on CPU.")
+            _mish_kernels = F.mish, lambda x, g: torch.ops.aten.mish_backward(g, x)
+    return _mish_kernels
+
+class _MishFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return mish_kernels()[0](x) if x.device.type == 'cpu' else F.mish(x)
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return mish_kernels()[1](x, g) if x.device.type == 'cpu' else torch.ops.aten.mish_backward(g, x)
+
+class FastMish(Module):
+    "`nn.Mish` with forward and backward as single compiled kernels on CPU (same values; PyTorch's kernels elsewhere)."
+    def __init__(self, inplace=False): pass  # `inplace` is accepted, as by `nn.Mish`, and ignored
+    def forward(self, x): return _MishFunction.apply(x)

@@ -15,8 +15,8 @@ from .xresnet import *  # registers the xresnet family with `get_arch`
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'PRECISIONS', 'SUGGESTIONS', 'top5_accuracy', 'get_opt', 'best_precision', 'CPUMixedPrecision',
-           'FusedAdam', 'FusedRAdam', 'fused_ranger', 'fused_opt', 'resnet_learner', 'LRCurve', 'suggest_lrs',
-           'lr_curve', 'compare_lr_find', 'plot_lr_curves', 'lr_sweep', 'plot_lr_sweep']
+           'FusedAdam', 'FusedRAdam', 'fused_ranger', 'fused_opt', 'tune_malloc', 'resnet_learner', 'LRCurve',
+           'suggest_lrs', 'lr_curve', 'compare_lr_find', 'plot_lr_curves', 'lr_sweep', 'plot_lr_sweep']
 
 # %% ../nbs/06_learner.ipynb #5141c7f6
 def top5_accuracy(inp, targ, axis=-1):
@@ -169,6 +169,21 @@ def fused_opt(opt_func):
     return _FUSED.get(opt_func, opt_func) if not isinstance(opt_func, partial) else opt_func
 
 # %% ../nbs/06_learner.ipynb #8d25bec5
+import ctypes, sys
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # mallopt's parameter numbers (malloc.h)
+_malloc_tuned = False
+
+def tune_malloc(keep_bytes=2**30):
+    "Have glibc's `malloc` reuse freed memory (no `mmap`; `keep_bytes` of free heap kept): `True` once done, `False` where it does not apply."
+    global _malloc_tuned
+    if _malloc_tuned: return True
+    if sys.platform != 'linux' or os.environ.get('FASTRES_TUNE_MALLOC', '1') == '0': return False
+    try: mallopt = ctypes.CDLL('libc.so.6').mallopt
+    except (OSError, AttributeError): return False  # not glibc (musl, ...)
+    _malloc_tuned = bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, int(keep_bytes)))
+    return _malloc_tuned
+
+# %% ../nbs/06_learner.ipynb #a26449b0
 _LEARNER_ARGS = set(inspect.signature(Learner.__init__).parameters) - {'self', 'dls', 'model'}
 
 def _c_in(dls):
@@ -201,6 +216,7 @@ def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., me
     opt_func = fused_opt(get_opt(opt)) if fused else get_opt(opt)
     learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, wd=wd, metrics=metrics, path=path,
                     cbs=cbs, **learn_kwargs)
+    if _learn_device(learn).type == 'cpu': tune_malloc()  # see above: no page faults for every step's memory
     return learn.set_precision(precision)
 
 # %% ../nbs/06_learner.ipynb #004e11bb

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fastai.vision.all import *
 from fastai.layers import SimpleSelfAttention
 from .core import *
-from .layers import ResBlock
+from .layers import ResBlock, FastMish
 from .xresnet import *
 from .data import get_dls
 from .learner import resnet_learner, get_opt
@@ -39,11 +39,19 @@ def with_blur_pool(model):
 
 # %% ../nbs/10_recipes.ipynb #a84ae757
 class SelfAttention(SimpleSelfAttention):
-    "fastai's `SimpleSelfAttention` that returns its input's memory layout (channels-last in, channels-last out)."
+    "fastai's `SimpleSelfAttention` (same values and parameters) computed without copies on channels-last input, which it keeps."
     def forward(self, x):
-        out = super().forward(x)
         cl = x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
-        return out.contiguous(memory_format=torch.channels_last) if cl else out
+        if not cl or self.sym or self.conv.kernel_size != (1,):
+            out = super().forward(x)
+            return out.contiguous(memory_format=torch.channels_last) if cl else out
+        for hook in self.conv._forward_pre_hooks.values(): hook(self.conv, (x,))  # spectral norm's power step, as conv(x) would
+        n, c, h, w = x.shape
+        xt = x.permute(0, 2, 3, 1).reshape(n, h*w, c)  # a view: channels-last memory is (n, h*w, c)
+        conv_t = xt @ self.conv.weight[:, :, 0].t()      # the 1x1 conv, transposed
+        o = conv_t @ (xt.transpose(1, 2) @ xt)           # (x x^T conv(x))^T, as x x^T is symmetric
+        o = self.gamma.to(o.dtype)*o + xt
+        return o.view(n, h, w, c).permute(0, 3, 1, 2)   # channels-last (n, c, h, w)
 
 def _stages(model):
     "The stages of a fastres `ResNet`: its children that are sequences of `ResBlock`s."
@@ -69,14 +77,14 @@ class Recipe:
     size: int = 128
     presize: int|None = None        # the cache's image size (default: 1.25 x size)
     min_scale: float = 0.35         # smallest share of the image a random crop keeps
-    bs: int = 64
+    bs: int = 32                    # the leaderboard's 64 scored 1.1 points less here (see below)
     cache: bool = True              # decode once, augment batches as tensors (`get_dls(cache=True)`)
     arch: str = 'xresnet50'
     act: str = 'mish'
     self_attention: bool = True
     blur_pool: bool = True
     epochs: int = 5
-    lr: float = 8e-3
+    lr: float = 6e-3                # the leaderboard's 8e-3 goes with its batch of 64
     schedule: str = 'flat_cos'      # fastai's fit_flat_cos / fit_one_cycle / ...
     opt: str = 'ranger'
     mom: float = 0.95
