@@ -111,16 +111,19 @@ class ResBlock(Module):
 # %% ../nbs/01_layers.ipynb #3e3976ba
 import warnings
 
+def _mish_n(xf):
+    "e^x and n = e^x(e^x+2), so that tanh(softplus(x)) = n/(n+2); beyond 20 that is 1 in fp32, the clamp keeps n finite."
+    e = torch.exp(xf.clamp(max=20.))
+    return e, e*(e+2)
+
 def _mish_fwd(x):
     xf = x.float()
-    e = torch.exp(xf.clamp(max=20.))  # beyond 20, n/(n+2) is 1 in fp32; the clamp keeps n finite
-    n = e*(e+2)
+    _, n = _mish_n(xf)
     return (xf*n/(n+2)).to(x.dtype)
 
 def _mish_bwd(x, g):
     xf = x.float()
-    e = torch.exp(xf.clamp(max=20.))
-    n = e*(e+2)
+    e, n = _mish_n(xf)
     return (g.float()*(n/(n+2) + xf*4*(n+1)/(n+2)**2*e/(1+e))).to(x.dtype)
 
 _mish_kernels = None
@@ -142,16 +145,17 @@ def mish_kernels():
     return _mish_kernels
 
 class _MishFunction(torch.autograd.Function):
+    "Mish on CPU through `mish_kernels`."
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return mish_kernels()[0](x) if x.device.type == 'cpu' else F.mish(x)
+        return mish_kernels()[0](x)
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return mish_kernels()[1](x, g) if x.device.type == 'cpu' else torch.ops.aten.mish_backward(g, x)
+        return mish_kernels()[1](x, g)
 
 class FastMish(Module):
     "`nn.Mish` with forward and backward as single compiled kernels on CPU (same values; PyTorch's kernels elsewhere)."
     def __init__(self, inplace=False): pass  # `inplace` is accepted, as by `nn.Mish`, and ignored
-    def forward(self, x): return _MishFunction.apply(x)
+    def forward(self, x): return _MishFunction.apply(x) if x.device.type == 'cpu' else F.mish(x)

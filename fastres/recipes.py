@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fastai.vision.all import *
 from fastai.layers import SimpleSelfAttention
 from .core import *
-from .layers import ResBlock, FastMish
+from .layers import ResBlock
 from .xresnet import *
 from .data import get_dls
 from .learner import resnet_learner, get_opt
