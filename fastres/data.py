@@ -68,11 +68,12 @@ def data_path(dataset='imagenette', path=None, presize=160):
         raise FastresError(f"FASTRES_DATA={root} holds none of {names}.{hint} Put {dataset} there, "
                            f"pass `path=`, or unset FASTRES_DATA to download it with untar_data.")
     url = _archive_url(dataset, sizes[0])
-    try: return check_image_folder(untar_data(url))
+    try: folder = untar_data(url)
     except OSError as e:  # no network, a proxy, a full disk: say what to do instead of a urllib traceback
         raise FastresError(f"Could not download {dataset} from {url} ({getattr(e, 'reason', e)}). Without internet, put the "
                            f"extracted archive ({_archive_name(dataset, sizes[0])}) in a folder and set FASTRES_DATA to "
                            "the folder that holds it, or pass `path=` to an ImageNet-style folder.") from None
+    return check_image_folder(folder)
 
 # %% ../nbs/05_data.ipynb #1492099e
 def _subset(files, n_per_class, seed):
