@@ -13,6 +13,8 @@ Parts:
   roofline  the step's FLOPs (forward + backward, torch's FlopCounterMode) per second, over the bf16 matmul rate
             measured in the same run
   profile   where the fastres step's time goes (torch profiler, by kind of operation)
+  convs     the step's convolutions by pass (forward, input gradient, weight gradient): oneDNN's own time per kernel call,
+            GFLOP/s, and which kernels it picked (CPU only)
   data      images/s delivered by the input pipelines (fastres's cache + batch augmentation; fastai's DataBlock with
             JPEG decoding in worker processes)
   epoch     one full Imagenette epoch (train + validation), fastres's default recipe against fastai's, each in a fresh
@@ -21,7 +23,8 @@ Parts:
             MaxBlurPool): what each costs on this machine
   curves    the training loss of the same run in fp32 (fastai's Adam) and on fastres's default path (bf16,
             channels-last, fused Adam): same seed, same batches
-  accuracy  `Recipe()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/
+  accuracy  `Recipe()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/; then the
+            final model scored at larger sizes and with its mirror image (not the target's protocol)
 
 Each run prints a table and writes results/bench_train.{md,json} (or results/accuracy.{md,json,log}) with a
 description of the machine. The data is found through $FASTRES_DATA (the folder that holds imagenette2*).
@@ -309,6 +312,44 @@ def part_profile(args, device):
         print('\n'.join(f"    {e.key[:40]:40s} {e.self_cpu_time_total/1e3/4:8.1f} ms/step" for e in top))
     return res
 
+_DESC = re.compile(r'(?:g(\d+))?mb(\d+)_ic(\d+)oc(\d+)_(?:id\d+od(\d+).*?)?ih\d+oh(\d+)kh(\d+).*?_iw\d+ow(\d+)kw(\d+)')
+PASSES = {'forward_training': 'forward', 'backward_data': 'backward, input gradient', 'backward_weights': 'backward, weight gradient'}
+
+def conv_flops(desc):
+    "FLOPs of one oneDNN convolution from its problem descriptor, e.g. [g32]mb64_ic64oc256_ih32oh32kh1..._iw32ow32kw1...: 2*mb*oc*ic/g*oh*ow*kh*kw."
+    g, mb, ic, oc, od, oh, kh, ow, kw = (int(v) if v else 1 for v in _DESC.search(desc).groups())
+    return 2*mb*oc*ic//g*od*oh*ow*kh*kw
+
+class NoValidate(Callback):
+    "Skip the validation pass: only the training step is looked at."
+    def before_validate(self): raise CancelValidException()
+
+def child_convs(arch, args):
+    "One fastres default step of `arch` with oneDNN's verbose timing on: its lines go to this process's stdout."
+    learn = resnet_learner(batch_dls(args.bs, args.size, 1), arch, n_out=10, c_in=3, metrics=accuracy, path='/tmp', cbs=NoValidate())
+    with learn.no_bar(), learn.no_logging(): learn.fit(2, 1e-4)  # warm-up: oneDNN builds its kernels
+    sys.stdout.flush()
+    with torch.backends.mkldnn.verbose(torch.backends.mkldnn.VERBOSE_ON), learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
+
+def part_convs(args, device):
+    """The convolutions of the fastres step by pass (forward, input gradient, weight gradient): time and GFLOP/s from
+    oneDNN's own timing of each kernel call (ONEDNN_VERBOSE), and which kernels oneDNN picked. CPU only."""
+    if device.type != 'cpu': print("  (oneDNN runs on the CPU only: skipped)"); return []
+    res, peak = [], matmul_rate(device)[0]
+    print(f"  bf16 matmul {peak:.0f} GFLOP/s", flush=True)
+    for arch in args.archs:
+        out = subprocess.run([sys.executable, __file__, '--child-convs', arch, '--size', str(args.size), '--bs', str(args.bs)],
+                             capture_output=True, text=True, check=True).stdout
+        calls = [l.split(',') for l in out.splitlines() if l.startswith('onednn_verbose') and ',exec,cpu,convolution,' in l]
+        for prop, name in PASSES.items():
+            cs = [c for c in calls if c[7] == prop]
+            ms, flop = sum(float(c[-1]) for c in cs), sum(conv_flops(c[-2]) for c in cs)
+            impls = sorted({c[6].split(':')[0] for c in cs})
+            res.append(dict(arch=arch, pass_=name, calls=len(cs), ms=ms, gflop=flop/1e9, gflops=flop/ms/1e6 if ms else float('nan'),
+                            matmul_gflops=peak, kernels=' + '.join(impls)))
+            print(f"  {arch:10s} {name:27s} {len(cs):3d} calls {ms:7.1f} ms {flop/1e9:6.1f} GFLOP {res[-1]['gflops']:6.0f} GFLOP/s  {res[-1]['kernels']}", flush=True)
+    return res
+
 def part_data(args, device):
     "Images per second from each input pipeline, alone on the machine (no model training at the same time)."
     res = []
@@ -406,12 +447,37 @@ def part_accuracy(args):
     res = dict(recipe=dataclasses.asdict(r), top1=acc, fit_s=t_fit, data_s=t_data, total_s=time.perf_counter() - t0,
                epochs=[dict(zip(learn.recorder.metric_names[1:-1], map(float, v))) for v in learn.recorder.values])
     print(f"top-1 {acc:.4f} after {r.epochs} epochs; training {t_fit/60:.1f} min, data set-up {t_data:.0f} s", flush=True)
+    weights = Path(os.environ.get('FASTRES_CACHE', Path.home()/'.cache'/'fastres'))/f"{args.out or 'accuracy'}.pth"
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(learn.model.state_dict(), weights)  # not committed (about 100 MB): for later looks at the same model
+    print(f"weights: {weights}", flush=True)
+    learn.remove_cbs(learn.cbs.filter(lambda cb: isinstance(cb, PrintEpochs)))
+    with learn.no_bar(): res['evals'] = eval_protocols(r, learn)
+    return res
+
+class FlipBatch(Callback):
+    "Mirror every input batch left-right (test-time augmentation)."
+    def before_batch(self): self.learn.xb = tuple(x.flip(-1) for x in self.xb)
+
+def eval_protocols(r, learn, sizes=(128, 144, 160)):
+    """The trained model's top-1 on the same validation images under other evaluation protocols: centre crops at larger
+    sizes (the same cache and crop, resized), and the mean of the image's and its mirror image's predictions. Not the
+    target's protocol (128 px, one view), which is `top1`; they show how much evaluation alone moves the figure."""
+    res, presize = [], r.presize or default_presize(r.size)
+    for size in sizes:
+        dl = dataclasses.replace(r, size=size, presize=presize).dls(**SUBSET).valid
+        t = time.perf_counter()
+        p, y = learn.get_preds(dl=dl)
+        pf, _ = learn.get_preds(dl=dl, cbs=[FlipBatch()])
+        one, tta = float((p.argmax(1) == y).float().mean()), float(((p + pf).argmax(1) == y).float().mean())
+        res.append(dict(size=size, top1=one, top1_flip_tta=tta, s=time.perf_counter() - t))
+        print(f"eval at {size} px: top-1 {one:.4f}, with flip TTA {tta:.4f} ({res[-1]['s']:.0f} s)", flush=True)
     return res
 
 # --- main -------------------------------------------------------------------------------------------------------
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--parts', nargs='+', default=['step', 'roofline', 'data', 'profile', 'epoch', 'curves', 'recipe'])
+    ap.add_argument('--parts', nargs='+', default=['step', 'roofline', 'data', 'profile', 'convs', 'epoch', 'curves', 'recipe'])
     ap.add_argument('--archs', nargs='+', default=list(ARCHS))
     ap.add_argument('--epoch-arch', default='xresnet50', help='model of the end-to-end epoch')
     ap.add_argument('--size', type=int, default=128); ap.add_argument('--bs', type=int, default=64)
@@ -425,9 +491,11 @@ def main():
     ap.add_argument('--n-per-class', type=int, default=None, help='a subset of Imagenette (quick checks of the script)')
     ap.add_argument('--child-epoch', default=None, help=argparse.SUPPRESS)
     ap.add_argument('--child-step', default=None, help=argparse.SUPPRESS)
+    ap.add_argument('--child-convs', default=None, help=argparse.SUPPRESS)
     ap.add_argument('--step-procs', type=int, default=2, help='fresh processes per group of step paths, alternated')
     args = ap.parse_args()
     if args.n_per_class: SUBSET['n_per_class'] = args.n_per_class
+    if args.child_convs: return child_convs(args.child_convs, args)
     if args.child_epoch: return child_epoch(args.child_epoch, args.archs[0], args.size, args.bs)
     if args.child_step: return child_step(args.child_step, args.archs[0], args, torch.device(args.device) if args.device else default_device())
     device = torch.device(args.device) if args.device else default_device()
@@ -445,7 +513,11 @@ def main():
             f"(data set-up {res['data_s']:.0f} s, total {res['total_s']/60:.1f} min).\n\n"
             f"Machine: {info['cpu']} ({info['cores']} cores, {info.get('cpu_features', '')}; GPU: {info['gpu']}), torch {info['torch']}, fastai {info['fastai']}, "
             f"{info['date']}.\n\nRecipe: `{json.dumps(res['recipe'])}`\n\n"
-            + md_table(rows, [(k, (lambda k: lambda r: fmt(r[k], '.4f'))(k)) for k in rows[0]]))
+            + md_table(rows, [(k, (lambda k: lambda r: fmt(r[k], '.4f'))(k)) for k in rows[0]])
+            + ("\n## The same model under other evaluation protocols (not the target's: 128 px, one view)\n\n"
+               + md_table(res['evals'], [('eval size px', lambda e: str(e['size'])), ('top-1', lambda e: fmt(e['top1'], '.4f')),
+                                         ('top-1, mean with mirror image', lambda e: fmt(e['top1_flip_tta'], '.4f'))])
+               if res.get('evals') else ''))
         return
     out, extra = dict(machine=info, settings=dict(bs=args.bs, size=args.size, rounds=args.rounds, steps=args.steps, step_procs=args.step_procs)), {}
     if {'step', 'roofline'} & set(args.parts):
@@ -455,6 +527,7 @@ def main():
         print("== roofline", flush=True); out['roofline'], extra['matmul'] = part_roofline(args, device, out['step'])
     if 'data' in args.parts: print("== data", flush=True); out['data'], extra['cache'] = part_data(args, device)
     if 'profile' in args.parts: print("== profile", flush=True); out['profile'] = part_profile(args, device)
+    if 'convs' in args.parts: print("== convs", flush=True); out['convs'] = part_convs(args, device)
     if 'epoch' in args.parts: print("== epoch", flush=True); out['epoch'] = part_epoch(args, device)
     if 'curves' in args.parts: print("== curves", flush=True); out['curves'], extra['curves'] = part_curves(args, device)
     if 'recipe' in args.parts: print("== recipe", flush=True); out['recipe'] = part_recipe(args, device)
@@ -484,6 +557,15 @@ def report(o):
     if 'profile' in o:
         s.append("\n## Where the fastres step's time goes (torch profiler, self CPU time)\n")
         s.append(md_table(o['profile'], [('arch', lambda r: r['arch']), ('kind', lambda r: r['kind']), ('share', lambda r: f"{100*r['share']:.1f}%")]))
+    if o.get('convs'):
+        s.append("\n## The step's convolutions by pass (oneDNN's own time per kernel call, one fastres default step)\n\n"
+                 "FLOPs of each call from its problem size; the bf16 matmul rate measured in the same run "
+                 f"({o['convs'][0]['matmul_gflops']:.0f} GFLOP/s).\n\n")
+        s.append(md_table(o['convs'], [('arch', lambda r: r['arch']), ('pass', lambda r: r['pass_']), ('calls', lambda r: str(r['calls'])),
+                                       ('ms/step', lambda r: fmt(r['ms'], '.0f')), ('GFLOP', lambda r: fmt(r['gflop'])),
+                                       ('GFLOP/s', lambda r: fmt(r['gflops'], '.0f')),
+                                       ('of bf16 matmul', lambda r: fmt(r['gflops']/r['matmul_gflops'], '.2f')),
+                                       ('oneDNN kernels', lambda r: r['kernels'])]))
     if 'data' in o:
         c = o['cache']
         s.append(f"\n## Input pipeline ({o['settings']['size']} px, standard augmentation)\n\nfastres cache: {c['cache_mb']:.0f} MB, "
