@@ -340,11 +340,13 @@ def part_convs(args, device):
     for arch in args.archs:
         out = subprocess.run([sys.executable, __file__, '--child-convs', arch, '--size', str(args.size), '--bs', str(args.bs)],
                              capture_output=True, text=True, check=True).stdout
-        calls = [l.split(',') for l in out.splitlines() if l.startswith('onednn_verbose') and ',exec,cpu,convolution,' in l]
+        # a line: onednn_verbose,...,exec,cpu,convolution,<kernel>,<pass>,<memory>,<attributes>,<algorithm>,<problem>,<ms>
+        calls = [c[c.index('convolution')+1:] for c in (l.split(',') for l in out.splitlines())
+                 if c[0] == 'onednn_verbose' and 'exec' in c and 'convolution' in c]
         for prop, name in PASSES.items():
-            cs = [c for c in calls if c[7] == prop]
+            cs = [c for c in calls if c[1] == prop]
             ms, flop = sum(float(c[-1]) for c in cs), sum(conv_flops(c[-2]) for c in cs)
-            impls = sorted({c[6].split(':')[0] for c in cs})
+            impls = sorted({c[0].split(':')[0] for c in cs})
             res.append(dict(arch=arch, pass_=name, calls=len(cs), ms=ms, gflop=flop/1e9, gflops=flop/ms/1e6 if ms else float('nan'),
                             matmul_gflops=peak, kernels=' + '.join(impls)))
             print(f"  {arch:10s} {name:27s} {len(cs):3d} calls {ms:7.1f} ms {flop/1e9:6.1f} GFLOP {res[-1]['gflops']:6.0f} GFLOP/s  {res[-1]['kernels']}", flush=True)
@@ -447,7 +449,7 @@ def part_accuracy(args):
     res = dict(recipe=dataclasses.asdict(r), top1=acc, fit_s=t_fit, data_s=t_data, total_s=time.perf_counter() - t0,
                epochs=[dict(zip(learn.recorder.metric_names[1:-1], map(float, v))) for v in learn.recorder.values])
     print(f"top-1 {acc:.4f} after {r.epochs} epochs; training {t_fit/60:.1f} min, data set-up {t_data:.0f} s", flush=True)
-    weights = Path(os.environ.get('FASTRES_CACHE', Path.home()/'.cache'/'fastres'))/f"{args.out or 'accuracy'}.pth"
+    weights = cache_folder()/f"{args.out or 'accuracy'}.pth"
     weights.parent.mkdir(parents=True, exist_ok=True)
     torch.save(learn.model.state_dict(), weights)  # not committed (about 100 MB): for later looks at the same model
     print(f"weights: {weights}", flush=True)
