@@ -12,7 +12,8 @@ from .xresnet import *
 
 # %% auto #0
 __all__ = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'preact_resnet18', 'preact_resnet34', 'preact_resnet50',
-           'preact_resnet101', 'preact_resnet152', 'resnext', 'resnext50_32x4d', 'ResNeXtBlock', 'AnyNet', 'regnetx32',
+           'preact_resnet101', 'preact_resnet152', 'resnext', 'resnext50_32x4d', 'ResNeXtBlock', 'xse_resnext',
+           'xse_resnext18', 'xse_resnext34', 'xse_resnext50', 'xse_resnext18_deep', 'mininet', 'AnyNet', 'regnetx32',
            'regnet_widths', 'regnet_stages', 'regnetx', 'regnetx_200mf', 'regnetx_400mf', 'regnetx_600mf',
            'regnetx_800mf', 'regnetx_1_6gf', 'regnetx_3_2gf', 'regnetx32_4stage', 'deresnext32', 'vionet_depth',
            'vionet_width', 'vionet_groups', 'vionet_bottleneck', 'cifar_resnet', 'resnet20', 'resnet56', 'plain20',
@@ -97,6 +98,38 @@ class ResNeXtBlock(ResBlock):
             raise FastresError(f"A block from {ni} to {num_channels} channels with stride {strides} changes the shape, so its "
                                "shortcut needs a projection: pass use_1x1conv=True.")
         super().__init__(1, ni, num_channels, stride=strides, groups=nh//groups, nh=nh, bottle=True, shortcut='conv', **kwargs)
+
+# %% ../nbs/03_family.ipynb #792bead1
+def xse_resnext(expansion, layers, groups=32, base_width=4, reduction=16, **kwargs):
+    "fastai's `xse_resnext`: an xresnet of ResNeXt blocks (`groups` x `base_width` channels at stage 1) with squeeze-and-excitation."
+    widths = kwargs.pop('widths', [64,128,256,512] + [256]*(len(layers)-4))
+    nh = [int(w*base_width/64)*groups for w in widths]
+    return ResNet(ResBlock, expansion, layers, **dict(widths=widths, nh=nh, groups=groups, reduction=reduction) | kwargs)
+
+@register_arch
+def xse_resnext18(**kwargs):
+    "XSE-ResNeXt-18: basic blocks [2,2,2,2], 32 groups of 4 channels at stage 1, squeeze-and-excitation 1/16."
+    return xse_resnext(1, [2,2,2,2], **kwargs)
+
+@register_arch
+def xse_resnext34(**kwargs):
+    "XSE-ResNeXt-34: basic blocks [3,4,6,3], 32x4d, squeeze-and-excitation 1/16."
+    return xse_resnext(1, [3,4,6,3], **kwargs)
+
+@register_arch
+def xse_resnext50(**kwargs):
+    "XSE-ResNeXt-50: bottleneck blocks [3,4,6,3], 32x4d, squeeze-and-excitation 1/16."
+    return xse_resnext(4, [3,4,6,3], **kwargs)
+
+@register_arch
+def xse_resnext18_deep(**kwargs):
+    "XSE-ResNeXt-18 with two extra stages of one basic block (width 256)."
+    return xse_resnext(1, [2,2,2,2,1,1], **kwargs)
+
+@register_arch
+def mininet(**kwargs):
+    "The Imagenette leaderboard's 'mini net': XSE-ResNeXt with one basic block per stage, 64 groups, squeeze-and-excitation 1/8."
+    return xse_resnext(1, [1,1,1,1], groups=64, reduction=8, **kwargs)
 
 # %% ../nbs/03_family.ipynb #a7fdc908
 def _bottleneck(width, group_width, bot_mul):

@@ -5,7 +5,7 @@
 # %% ../nbs/01_layers.ipynb #34b0d927
 from __future__ import annotations
 from fastai.basics import *
-from fastai.layers import NormType, AvgPool
+from fastai.layers import NormType, AvgPool, SEModule
 from .core import *
 
 # %% auto #0
@@ -65,10 +65,11 @@ class ResBlock(Module):
     "Residual block `act(convs(x) + shortcut(x))` from `ni*expansion` to `nf*expansion` channels."
     def __init__(self, expansion, ni, nf, stride=1, groups=1, nh=None, bottle=None, ks=3,
                  shortcut='avg', preact=False, zero_bn=None, norm_type=NormType.Batch,
-                 act_cls=defaults.activation, ndim=2, **kwargs):
+                 act_cls=defaults.activation, ndim=2, reduction=None, **kwargs):
         if shortcut not in ('avg', 'conv', None):
             raise FastresError(f"shortcut must be 'avg' (ResNet-D), 'conv' (strided 1x1) or None (plain), not {shortcut!r}.")
         ni, no, nh = ni*expansion, nf*expansion, ifnone(nh, nf)
+        if reduction and ndim != 2: raise FastresError(f"Squeeze-and-excitation (reduction={reduction}) is for 2-d images, not ndim={ndim}: pass reduction=None.")
         if bottle is None: bottle = expansion > 1
         # Not in a pre-activation block: there the last norm feeds a ReLU, and a zeroed norm outputs 0 where ReLU's
         # gradient is 0, so the branch would never learn (He et al. 2016b and timm's ResNetV2 start these at scale 1).
@@ -84,6 +85,8 @@ class ResBlock(Module):
                              ConvLayer(nh, no, 1, **last)]
         else:      layers = [ConvLayer(ni, nh, ks, stride=stride, groups=groups, **mid),
                              ConvLayer(nh, no, ks, **last)]
+        # Squeeze-and-excitation (Hu et al. 2018) rescales the branch's channels before the addition: fastai's `SEModule`.
+        if reduction: layers.append(SEModule(no, reduction, act_cls=act_cls))
         sc = None if shortcut is None else self._shortcut(ni, no, stride, shortcut, preact, norm_type, ndim, **kwargs)
         if preact and sc is not None and any(isinstance(m, nn.modules.conv._ConvNd) for m in sc.modules()):
             # Pre-activation shared by both paths: the first ConvLayer's norm and act move in front of the split.

@@ -77,6 +77,7 @@ class Recipe:
     size: int = 128
     presize: int|None = None        # the cache's image size (default: 1.25 x size)
     min_scale: float = 0.35         # smallest share of the image a random crop keeps
+    val_xtra: float = 0.14          # validation keeps the centre size/(size+xtra): fastai's RandomResizedCrop; 0: the whole image
     bs: int = 32                    # twice the optimiser steps of the leaderboard's 64 (see 'Five epochs' below)
     cache: bool = True              # decode once, augment batches as tensors (`get_dls(cache=True)`)
     arch: str = 'xresnet50'
@@ -103,6 +104,8 @@ class Recipe:
 
     def dls(self, path=None, **kwargs) -> DataLoaders:
         "The data: `get_dls` with this recipe's sizes and augmentation (`kwargs` go to it)."
+        # fastai's own pipeline (cache=False) validates on the whole image: `val_xtra` is the cached pipeline's.
+        if self.cache: kwargs = dict(val_xtra=self.val_xtra) | kwargs
         return get_dls(self.dataset, size=self.size, bs=self.bs, path=path, presize=self.presize, min_scale=self.min_scale,
                        cache=self.cache, **kwargs)
 
