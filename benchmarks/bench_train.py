@@ -4,6 +4,7 @@
     python benchmarks/bench_train.py --parts step roofline # any subset; `accuracy` is never part of the default
     python benchmarks/bench_train.py --parts accuracy      # the 5-epoch Imagenette recipe (tens of minutes on a CPU)
     python benchmarks/bench_train.py --parts accuracy --recipe '{"act": "relu"}' --out accuracy_relu  # an ablation
+    python benchmarks/bench_train.py --parts accuracy --preset mininet --out accuracy_mininet  # the mini-net recipe (about 25 min)
 
 Parts:
   step      training images/s of one step (forward, backward, optimiser) on a fixed batch, through fastai's Learner:
@@ -23,7 +24,7 @@ Parts:
             MaxBlurPool): what each costs on this machine
   curves    the training loss of the same run in fp32 (fastai's Adam) and on fastres's default path (bf16,
             channels-last, fused Adam): same seed, same batches
-  accuracy  `Recipe()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/; then the
+  accuracy  `Recipe()` or `Recipe.<preset>()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/; then the
             final model scored at larger sizes and with its mirror image (not the target's protocol)
 
 Each run prints a table and writes results/bench_train.{md,json} (or results/accuracy.{md,json,log}) with a
@@ -428,14 +429,18 @@ def part_curves(args, device):
     print(f"  smoothed loss gap over {len(a)} steps: mean {gap.mean():.4f}, max {gap.max():.4f}")
     return out, summary
 
-def changed(recipe):
-    "The fields of `recipe` (a dict) that differ from `Recipe()`'s defaults, as keyword arguments."
-    base = dataclasses.asdict(Recipe())
-    return ', '.join(f"{k}={v!r}" for k, v in recipe.items() if base.get(k) != v)
+def make_recipe(args):
+    "`Recipe()`, or the preset `Recipe.<args.preset>()`, with the fields of the JSON `args.recipe` changed."
+    return (getattr(Recipe, args.preset) if args.preset else Recipe)(**(json.loads(args.recipe) if args.recipe else {}))
+
+def changed(recipe, preset=None):
+    "`recipe` (a dict) as a call: the preset (or `Recipe`) with the fields that differ from its defaults."
+    base = dataclasses.asdict(getattr(Recipe, preset)() if preset else Recipe())
+    return f"Recipe{'.' + preset if preset else ''}(" + ', '.join(f"{k}={v!r}" for k, v in recipe.items() if base.get(k) != v) + ')'
 
 def part_accuracy(args):
     "The 5-epoch recipe, logged epoch by epoch."
-    r = Recipe(**json.loads(args.recipe)) if args.recipe else Recipe()
+    r = make_recipe(args)
     print(f"recipe: {dataclasses.asdict(r)}", flush=True)
     t0 = time.perf_counter()
     dls = r.dls(**SUBSET)
@@ -488,6 +493,7 @@ def main():
     ap.add_argument('--data-batches', type=int, default=40)
     ap.add_argument('--compile', action='store_true', help='also time the step with torch.compile')
     ap.add_argument('--recipe', default='', help='JSON of Recipe fields to change for `accuracy`, e.g. \'{"epochs": 1}\'')
+    ap.add_argument('--preset', default=None, help='start `accuracy` from `Recipe.<preset>()` (e.g. mininet) instead of `Recipe()`')
     ap.add_argument('--device', default=None, help='cpu or cuda (default: fastai\'s default device)')
     ap.add_argument('--out', default=None, help='results file stem under benchmarks/results/ (default: bench_train, or accuracy)')
     ap.add_argument('--n-per-class', type=int, default=None, help='a subset of Imagenette (quick checks of the script)')
@@ -510,7 +516,7 @@ def main():
         (RESULTS/f'{out}.json').write_text(json.dumps(res, indent=1))
         rows = res['epochs']
         (RESULTS/f'{out}.md').write_text(
-            f"# Imagenette, {res['recipe']['epochs']} epochs at {res['recipe']['size']} px: fastres `Recipe({changed(res['recipe'])})`\n\n"
+            f"# Imagenette, {res['recipe']['epochs']} epochs at {res['recipe']['size']} px: fastres `{changed(res['recipe'], args.preset)}`\n\n"
             f"Top-1 accuracy **{100*res['top1']:.2f}%**, training {res['fit_s']/60:.1f} min "
             f"(data set-up {res['data_s']:.0f} s, total {res['total_s']/60:.1f} min).\n\n"
             f"Machine: {info['cpu']} ({info['cores']} cores, {info.get('cpu_features', '')}; GPU: {info['gpu']}), torch {info['torch']}, fastai {info['fastai']}, "

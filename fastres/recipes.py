@@ -102,6 +102,12 @@ class Recipe:
         if not hasattr(Learner, f'fit_{self.schedule}'):
             raise FastresError(f"Unknown schedule {self.schedule!r}: use 'flat_cos', 'one_cycle' or another fastai fit_<schedule>.")
 
+    @classmethod
+    def mininet(cls, **kwargs) -> Recipe:
+        "The leaderboard's mini-net recipe (Butterfill 2020) + MaxBlurPool: batch 64, lr 1e-2, momentum 0.9, wd 1e-4, whole images + flips."
+        return cls(**(dict(arch='mininet', self_attention=False, blur_pool=True, bs=64, lr=1e-2, mom=0.9, wd=1e-4,
+                           min_scale=1., val_xtra=0., presize=128) | kwargs))
+
     def dls(self, path=None, **kwargs) -> DataLoaders:
         "The data: `get_dls` with this recipe's sizes and augmentation (`kwargs` go to it)."
         # fastai's own pipeline (cache=False) validates on the whole image: `val_xtra` is the cached pipeline's.
