@@ -103,7 +103,7 @@ class ResNeXtBlock(ResBlock):
 def xse_resnext(expansion, layers, groups=32, base_width=4, reduction=16, **kwargs):
     "fastai's `xse_resnext`: an xresnet of ResNeXt blocks (`groups` x `base_width` channels at stage 1) with squeeze-and-excitation."
     widths = kwargs.pop('widths', [64,128,256,512] + [256]*(len(layers)-4))
-    nh = [int(w*base_width/64)*groups for w in widths]
+    nh = [int(int(w*kwargs.get('widen', 1.))*base_width/64)*groups for w in widths]  # from the widened widths, as fastai
     return ResNet(ResBlock, expansion, layers, **dict(widths=widths, nh=nh, groups=groups, reduction=reduction) | kwargs)
 
 @register_arch
@@ -129,7 +129,7 @@ def xse_resnext18_deep(**kwargs):
 @register_arch
 def mininet(**kwargs):
     "The Imagenette leaderboard's 'mini net': XSE-ResNeXt with one basic block per stage, 64 groups, squeeze-and-excitation 1/8."
-    return xse_resnext(1, [1,1,1,1], groups=64, reduction=8, **kwargs)
+    return xse_resnext(1, [1,1,1,1], **dict(groups=64, reduction=8) | kwargs)
 
 # %% ../nbs/03_family.ipynb #a7fdc908
 def _bottleneck(width, group_width, bot_mul):
