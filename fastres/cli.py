@@ -57,7 +57,7 @@ def make_opt(opt='ranger', mom=None, sqrmom=None, eps=None):
 # %% ../nbs/08_cli.ipynb #82a328a8
 SCHEDULES = ('one_cycle', 'flat_cos')
 ACTIVATIONS = {'relu': nn.ReLU, 'mish': FastMish, 'silu': nn.SiLU, 'gelu': nn.GELU, 'leaky_relu': nn.LeakyReLU}
-_WHOLE = dict(epochs=1, bs=1, size=1, runs=1, keep=1, num_it=2, n_out=1, c_in=1, workers=0)
+_WHOLE = dict(epochs=1, bs=1, size=1, presize=1, runs=1, keep=1, num_it=2, n_out=1, c_in=1, workers=0)
 
 def _choose(name, v, choices):
     if v not in choices: raise FastresError(f"Unknown --{name} {v!r}: use one of {', '.join(choices)}.")
@@ -76,6 +76,11 @@ def check_opts(**opts):
         if given(k) and not 0 <= opts[k] < 1: bad(k, "at least 0 and below 1")
     if given('mixup') and not (math.isfinite(opts['mixup']) and opts['mixup'] >= 0): bad('mixup', "0 (no MixUp) or a positive alpha such as 0.4")
     if given('sh') and not 0 <= opts['sh'] <= 1: bad('sh', "a share of the image between 0 (no random erasing) and 1")
+    if given('min_scale') and not 0 < opts['min_scale'] <= 1: bad('min_scale', "a share of the image above 0 and at most 1 (1: the whole image)")
+    if given('val_xtra'):
+        if not (math.isfinite(opts['val_xtra']) and opts['val_xtra'] >= 0): bad('val_xtra', "0 (the whole image) or a positive margin such as 0.14")
+        if not opts.get('cache'): raise FastresError("--val_xtra sets the validation crop of the cached pipeline: add --cache, or leave "
+                                                     "--val_xtra out (fastai's pipeline validates on the whole image).")
     if given('start_lr') and given('end_lr') and not opts['start_lr'] < opts['end_lr']:
         raise FastresError(f"--start_lr ({opts['start_lr']:g}) must be below --end_lr ({opts['end_lr']:g}).")
     if given('sched'): _choose('sched', opts['sched'], SCHEDULES)
@@ -140,6 +145,9 @@ def run_name(i, runs):
 
 def _weight_files(out): return sorted(Path(out).glob('*.pth')) + sorted((Path(out)/'checkpoints').glob('*.pth'))
 
+# options added after the first runs were saved: a run whose args.json lacks one was trained with its value here
+_ADDED_OPTS = dict(presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False)
+
 def _differences(saved, opts):
     return [k for k in sorted(set(saved) | set(opts)) if k not in _NOT_RUN_OPTS and saved.get(k) != opts.get(k)]
 
@@ -158,7 +166,7 @@ def plan_runs(out, runs=1, resume=False, opts=None):
         "or leave out --resume to start a new run.")
     args = out/'args.json'
     if opts is not None and args.is_file():
-        saved, opts = json.loads(args.read_text()), json.loads(json.dumps(opts, default=str))
+        saved, opts = (_ADDED_OPTS | json.loads(s) for s in (args.read_text(), json.dumps(opts, default=str)))
         diff = _differences(saved, opts)
         if diff: raise FastresError(
             f"The run in {out} was started with other options: "
@@ -179,16 +187,28 @@ def save_args(out, opts):
     os.replace(tmp, out/'args.json')
 
 # %% ../nbs/08_cli.ipynb #a3fd6a5b
+def _with_tricks(arch, blur_pool=False, self_attention=False):
+    "The constructor of `arch`, adding `Recipe`'s self-attention and MaxBlurPool to the model it builds."
+    if not (blur_pool or self_attention): return arch
+    from fastres.recipes import add_self_attention, with_blur_pool  # a later notebook's module, which imports this one
+    make = get_arch(arch)
+    def build(**kwargs):
+        m = make(**kwargs)
+        if self_attention: add_self_attention(m)
+        return with_blur_pool(m) if blur_pool else m
+    return build
+
 def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, keep=1, opt='ranger', mom=None, sqrmom=None,
                   eps=None, lr=1e-2, wd=1e-2, label_smoothing=0.1, mixup=0., act=None, precision='auto', hparams=None,
-                  label=None, **kwargs) -> Learner:
+                  label=None, blur_pool=False, self_attention=False, **kwargs) -> Learner:
     "`resnet_learner` for `fastres_train`: records, checkpoints and throughput in `out`; `MixUp` if `mixup`; `kwargs` go to `resnet_learner`."
     out = Path(out)
+    make = _with_tricks(arch, blur_pool, self_attention)
     cbs = [Throughput(), ExperimentLog(label=label, arch=arch, hparams=hparams),
            Checkpoint(name, folder=out/'checkpoints', resume=resume, keep=keep), ShardCheck()]
     if mixup: cbs.append(MixUp(mixup))
     if act is not None: kwargs['act_cls'] = ACTIVATIONS[act]
-    return resnet_learner(dls, arch, opt=make_opt(opt, mom, sqrmom, eps), lr=lr, wd=wd, label_smoothing=label_smoothing,
+    return resnet_learner(dls, make, opt=make_opt(opt, mom, sqrmom, eps), lr=lr, wd=wd, label_smoothing=label_smoothing,
                           precision=precision, path=out, cbs=cbs, **kwargs)
 
 def fit_sched(learn, epochs, lr, sched='flat_cos'):
@@ -233,7 +253,7 @@ def _reseed(dls, seed):
 def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=64, n_per_class=None, workers=None, cache=False,
           epochs=5, lr=1e-2, sched='flat_cos', opt='ranger', mom=None, sqrmom=None, eps=None, wd=1e-2, mixup=0.,
           label_smoothing=0.1, sh=0., act=None, precision='auto', seed=42, runs=1, out=None, resume=False, keep=1,
-          **data_kwargs) -> pd.DataFrame:
+          presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, **data_kwargs) -> pd.DataFrame:
     "Train `runs` models of `arch` as `fastres_train` does, in the folder `out`; the results table. `data_kwargs` go to `get_dls`."
     opts = {k: v for k, v in locals().items() if k != 'data_kwargs'} | data_kwargs
     check_opts(**opts)
@@ -241,7 +261,9 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
     opts['world_size'] = world  # a run resumes with as many processes as it started with
     out = Path(ifnone(out, f"runs/{dataset if data is None else Path(data).name}-{arch}-{size}px"))
     todo = plan_runs(out, runs, resume, opts)
-    dls = train_dls(dataset, data, size, bs, n_per_class, workers, sh, seed, cache=cache, **data_kwargs)
+    if val_xtra is not None: data_kwargs['val_xtra'] = val_xtra  # (the cached pipeline's; `check_opts` insists on it)
+    dls = train_dls(dataset, data, size, bs, n_per_class, workers, sh, seed, cache=cache, presize=presize, min_scale=min_scale,
+                    **data_kwargs)
     init_distributed()
     if not resume and not rank_distrib(): save_args(out, opts)
     hparams = {k: v for k, v in opts.items() if k not in _NOT_RUN_OPTS}
@@ -253,7 +275,8 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
         set_seed(seed + i); _reseed(dls, seed + i)
         label = f"{out.name}/{name}"
         learn = train_learner(dls, arch, out, name, resuming, keep, opt, mom, sqrmom, eps, lr, wd, label_smoothing, mixup,
-                              act, precision, hparams=hparams | dict(seed=seed+i), label=label)
+                              act, precision, hparams=hparams | dict(seed=seed+i), label=label, blur_pool=blur_pool,
+                              self_attention=self_attention)
         try: fit_sched(learn, epochs, lr, sched)
         except KeyboardInterrupt:
             last = learn.checkpoint.last_saved
@@ -292,6 +315,11 @@ def fastres_train(
     out:Param("Run folder (default: runs/<dataset>-<arch>-<size>px)", str)=None,
     resume:Param("Continue the run in --out from its last checkpoint", store_true)=False,
     keep:Param("Checkpoints to keep (the newest)", int)=1,
+    presize:Param("Size the images are resized to before cropping (default: 1.25 x size)", int)=None,
+    min_scale:Param("Smallest share of the image a random crop keeps (1: the whole image, flipped at random)", float)=0.35,
+    val_xtra:Param("With --cache: validation resizes to size*(1+val_xtra) and keeps the centre (default 0.14; 0: the whole image)", float)=None,
+    blur_pool:Param("Anti-aliased MaxBlurPool in place of every max pool (the Imagenette leaderboard's)", store_true)=False,
+    self_attention:Param("A self-attention layer at the end of the first stage (the Imagenette leaderboard's)", store_true)=False,
 ):
     "Train a ResNet-family model on Imagenette, Imagewoof or any ImageNet-style folder; progress, then a results table."
     _console_progress()

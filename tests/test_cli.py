@@ -122,6 +122,23 @@ def test_cached_data_path(tmp_path):
     assert rec['status'] == 'completed' and rec['hparams']['cache'] is True and len(rec['epochs']) == 2
     assert (rec['hparams']['n_train'], rec['hparams']['n_valid']) == (500, 200)
 
+def test_leaderboard_tricks_from_the_shell(tmp_path):
+    "--blur_pool, --self_attention, --presize, --min_scale, --val_xtra: recorded, and the saved weights are a `Recipe` model's."
+    from fastres.recipes import Recipe
+    out, cache = tmp_path/'tricks', tmp_path/'cache'
+    res = subprocess.run([script('fastres_train'), '--arch', 'xresnet18', '--data', str(DATA), '--size', '32', '--bs', '16',
+                          '--workers', '0', '--n_per_class', '8,4', '--epochs', '1', '--cache', '--presize', '48',
+                          '--min_scale', '1', '--val_xtra', '0', '--blur_pool', '--self_attention', '--out', str(out)],
+                         capture_output=True, text=True, env={**ENV, 'FASTRES_CACHE': str(cache)}, timeout=240)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert [f.name.split('-')[1:3] for f in cache.glob('*.npy')] == [['120', '48px']]  # --presize
+    hp = record(out)['hparams']
+    assert {k: hp[k] for k in ('presize', 'min_scale', 'val_xtra', 'blur_pool', 'self_attention')} == \
+        dict(presize=48, min_scale=1., val_xtra=0., blur_pool=True, self_attention=True)
+    model = Recipe(arch='xresnet18', act='relu').model(n_out=10)  # self-attention's weights are in the file
+    model.load_state_dict(torch.load(out/'model.pth'))
+    assert sum(type(m).__name__ == 'MaxBlurPool' for m in model.modules()) == 1
+
 def test_lr_find_saves_its_plot_beside_the_users_files(tmp_path):
     (tmp_path/'lr_find.png').write_bytes(b'mine')  # a file of the same name is already there
     res = run('fastres_lr_find', '--arch', 'resnet20', '--data', DATA, '--size', '32', '--bs', '16', '--workers', '0',
@@ -159,6 +176,9 @@ def _bad_cases(tmp):
                                          ["--sqrmom does not apply to the sgd optimiser"], tmp/'o2'),
         'nothing to resume': (['fastres_train', *data, '--resume', '--out', tmp/'o3'], ["holds no checkpoint to resume from",
                               "leave out --resume"], tmp/'o3'),
+        'val_xtra without the cache': (['fastres_train', '--val_xtra', '0', *data, '--out', tmp/'o4'],
+                                       ["--val_xtra sets the validation crop of the cached pipeline: add --cache"], tmp/'o4'),
+        'min_scale out of range': (['fastres_train', '--min_scale', '1.5', *data], ["--min_scale must be a share of the image"], None),
         'summary arch': (['fastres_summary', '--arch', 'regnet'], ["Unknown architecture 'regnet'", "Valid names"], None),
     }
 
