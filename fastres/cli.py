@@ -188,15 +188,10 @@ def save_args(out, opts):
 
 # %% ../nbs/08_cli.ipynb #a3fd6a5b
 def _with_tricks(arch, blur_pool=False, self_attention=False):
-    "The constructor of `arch`, adding `Recipe`'s self-attention and MaxBlurPool to the model it builds."
+    "The constructor of `arch`, with a `Recipe`'s self-attention and MaxBlurPool added to the model it builds."
     if not (blur_pool or self_attention): return arch
-    from fastres.recipes import add_self_attention, with_blur_pool  # a later notebook's module, which imports this one
-    make = get_arch(arch)
-    def build(**kwargs):
-        m = make(**kwargs)
-        if self_attention: add_self_attention(m)
-        return with_blur_pool(m) if blur_pool else m
-    return build
+    from fastres.recipes import recipe_model  # a later notebook's module, which imports this one
+    return partial(recipe_model, arch, self_attention=self_attention, blur_pool=blur_pool)
 
 def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, keep=1, opt='ranger', mom=None, sqrmom=None,
                   eps=None, lr=1e-2, wd=1e-2, label_smoothing=0.1, mixup=0., act=None, precision='auto', hparams=None,

@@ -15,7 +15,7 @@ from .data import get_dls
 from .learner import resnet_learner, get_opt
 
 # %% auto #0
-__all__ = ['MaxBlurPool', 'with_blur_pool', 'SelfAttention', 'add_self_attention', 'Recipe']
+__all__ = ['MaxBlurPool', 'with_blur_pool', 'SelfAttention', 'add_self_attention', 'recipe_model', 'Recipe']
 
 # %% ../nbs/10_recipes.ipynb #0cc3ac89
 class MaxBlurPool(Module):
@@ -67,6 +67,12 @@ def add_self_attention(model, stage=0, sym=False):
     block.convs.append(SelfAttention(n, ks=1, sym=sym))
     return model
 
+def recipe_model(arch, self_attention=False, blur_pool=False, **kwargs):
+    "`arch` (a name or constructor) built with `kwargs`, then `add_self_attention` and `with_blur_pool` if asked."
+    m = get_arch(arch)(**kwargs)
+    if self_attention: add_self_attention(m)
+    return with_blur_pool(m) if blur_pool else m
+
 # %% ../nbs/10_recipes.ipynb #ac10bba9
 from .cli import ACTIVATIONS  # activations by name, the ones `fastres_train --act` takes
 
@@ -117,10 +123,7 @@ class Recipe:
 
     def model(self, **kwargs):
         "The network: `arch` with the recipe's activation, self-attention and pooling (`kwargs`: `n_out`, `c_in`, ...)."
-        m = get_arch(self.arch)(act_cls=ACTIVATIONS[self.act], **kwargs)
-        if self.self_attention: add_self_attention(m)
-        if self.blur_pool: with_blur_pool(m)
-        return m
+        return recipe_model(self.arch, self.self_attention, self.blur_pool, act_cls=ACTIVATIONS[self.act], **kwargs)
 
     def learner(self, dls, **kwargs) -> Learner:
         "A `resnet_learner` on `dls` for this recipe (`kwargs` go to it: `cbs`, `path`, ...)."
