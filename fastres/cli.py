@@ -319,7 +319,9 @@ def fastres_train(
     "Train a ResNet-family model on Imagenette, Imagewoof or any ImageNet-style folder; progress, then a results table."
     _console_progress()
     with script_errors('fastres_train'), rank0_stdout():
-        res = train_runs(**locals())
+        try: res = train_runs(**locals())
+        finally:  # gloo's threads must stop before the interpreter does, or a process may abort (SIGABRT) as it exits
+            if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
         if res is not None: print(); show_table(res)
 
 # %% ../nbs/08_cli.ipynb #e0afa36d
