@@ -13,8 +13,8 @@ from .xresnet import *
 # %% auto #0
 __all__ = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'preact_resnet18', 'preact_resnet34', 'preact_resnet50',
            'preact_resnet101', 'preact_resnet152', 'resnext', 'resnext50_32x4d', 'ResNeXtBlock', 'xse_resnext',
-           'xse_resnext18', 'xse_resnext34', 'xse_resnext50', 'xse_resnext18_deep', 'mininet', 'AnyNet', 'regnetx32',
-           'regnet_widths', 'regnet_stages', 'regnetx', 'regnetx_200mf', 'regnetx_400mf', 'regnetx_600mf',
+           'xse_resnext18', 'xse_resnext34', 'xse_resnext50', 'xse_resnext18_deep', 'mininet', 'mininet_deep', 'AnyNet',
+           'regnetx32', 'regnet_widths', 'regnet_stages', 'regnetx', 'regnetx_200mf', 'regnetx_400mf', 'regnetx_600mf',
            'regnetx_800mf', 'regnetx_1_6gf', 'regnetx_3_2gf', 'regnetx32_4stage', 'deresnext32', 'vionet_depth',
            'vionet_width', 'vionet_groups', 'vionet_bottleneck', 'cifar_resnet', 'resnet20', 'resnet56', 'plain20',
            'plain56', 'plain18', 'plain34', 'ConvBlock', 'fastbook_cnn']
@@ -130,6 +130,11 @@ def xse_resnext18_deep(**kwargs):
 def mininet(**kwargs):
     "The Imagenette leaderboard's 'mini net': XSE-ResNeXt with one basic block per stage, 64 groups, squeeze-and-excitation 1/8."
     return xse_resnext(1, [1,1,1,1], **dict(groups=64, reduction=8) | kwargs)
+
+@register_arch
+def mininet_deep(**kwargs):
+    "The mini net at XSE-ResNeXt-18's depth: two basic blocks per stage, 64 groups, squeeze-and-excitation 1/8."
+    return xse_resnext(1, [2,2,2,2], **dict(groups=64, reduction=8) | kwargs)
 
 # %% ../nbs/03_family.ipynb #a7fdc908
 def _bottleneck(width, group_width, bot_mul):
