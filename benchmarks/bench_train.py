@@ -22,6 +22,8 @@ Parts:
             process: wall time, share of the training time spent waiting for data, peak memory
   recipe    step time of Recipe()'s model with each leaderboard trick added in turn (ReLU, Mish, self-attention,
             MaxBlurPool): what each costs on this machine
+  blurpool  MaxBlurPool's blur as a depthwise convolution (fastres before) vs as two average pools (now): the layer
+            alone, and the training step of Recipe.mininet() and its deeper version (not in the default set)
   curves    the training loss of the same run in fp32 (fastai's Adam) and on fastres's default path (bf16,
             channels-last, fused Adam): same seed, same batches
   accuracy  `Recipe()` or `Recipe.<preset>()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/; then the
@@ -250,6 +252,50 @@ def part_recipe(args, device):
     dls = batch_dls(args.bs, args.size, args.steps, device=device)
     learners = {k: recipe_learner(dls, **kw) for k, kw in RECIPE_STEPS.items()}
     return time_steps(learners, args, Recipe().arch)
+
+class ConvBlurPool(MaxBlurPool):
+    "MaxBlurPool as fastres computed it before: replicate pad + max pool, reflect pad, then the blur as a depthwise convolution."
+    def forward(self, x):
+        x = F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1)
+        x = F.pad(x, (self.pad,)*4, mode='reflect')
+        return F.conv2d(x, self.kernel.to(x.dtype).expand(x.shape[1], 1, *self.kernel.shape[2:]), stride=self.stride, groups=x.shape[1])
+
+def _swap_blur(m, cls):
+    for o in m.modules():
+        if isinstance(o, MaxBlurPool): o.__class__ = cls
+    return m
+
+def part_blurpool(args, device):
+    """MaxBlurPool's blur as a depthwise convolution (before) vs as two average pools (now): the layer alone, forward +
+    backward at the stem's size, then the training step of the mini nets that use it (same process, interleaved rounds)."""
+    res, stem = [], args.size//2
+    if device.type == 'cpu': tune_malloc()  # as in the training step (resnet_learner does it): no page faults per call
+    x = torch.randn(args.bs, 64, stem, stem, device=device).to(memory_format=torch.channels_last)
+    dt = torch.bfloat16 if device.type == 'cpu' else torch.float16
+    def layer(cls):
+        xi = x.to(dt).requires_grad_()
+        def f():
+            y = cls()(xi); y.backward(torch.ones_like(y)); sync(device)
+        return f
+    fs, times = {'depthwise convolution': layer(ConvBlurPool), 'average pools': layer(MaxBlurPool)}, {}
+    for r in range(args.rounds + 1):
+        for k, f in fs.items():
+            ts = []
+            for _ in range(5): t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
+            if r: times.setdefault(k, []).extend(ts)
+    base = float(np.median(times['depthwise convolution']))
+    for k, ts in times.items():
+        t = float(np.median(ts))
+        res.append(dict(what=f'MaxBlurPool alone, forward + backward ({args.bs}x64x{stem}x{stem}, {str(dt)[6:]}, channels-last)', variant=k,
+                        ms=1000*t, iqr_ms=1000*float(np.subtract(*np.percentile(ts, [75, 25]))), speedup=base/t))
+        print(f"  MaxBlurPool alone  {k:24s} {1000*t:8.1f} ms  x{base/t:.2f}", flush=True)
+    dls = batch_dls(args.bs, args.size, args.steps, device=device)
+    for arch in ('mininet', 'mininet_deep'):
+        learners = {k: _swap_blur(Recipe.mininet(arch=arch).learner(dls, n_out=10, c_in=3, path='/tmp'), cls)
+                    for k, cls in (('depthwise convolution', ConvBlurPool), ('average pools', MaxBlurPool))}
+        for r in step_rows(step_times(learners, args, arch), args, arch):
+            res.append(dict(what=f'Recipe.mininet(arch={arch!r}) training step', **{k: r[k] for k in ('variant', 'ms', 'iqr_ms', 'speedup')}))
+    return res
 
 def train_flops(arch, bs, size):
     "FLOPs of one training step's forward and backward (torch's FlopCounterMode: convolutions and matrix products)."
@@ -539,6 +585,7 @@ def main():
     if 'epoch' in args.parts: print("== epoch", flush=True); out['epoch'] = part_epoch(args, device)
     if 'curves' in args.parts: print("== curves", flush=True); out['curves'], extra['curves'] = part_curves(args, device)
     if 'recipe' in args.parts: print("== recipe", flush=True); out['recipe'] = part_recipe(args, device)
+    if 'blurpool' in args.parts: print("== blurpool", flush=True); out['blurpool'] = part_blurpool(args, device)
     out.update(extra)
     (RESULTS/f'{args.out or "bench_train"}.json').write_text(json.dumps(out, indent=1))
     (RESULTS/f'{args.out or "bench_train"}.md').write_text(report(out))
@@ -594,6 +641,12 @@ def report(o):
         s.append(md_table(o['recipe'], [('model', lambda r: r['variant']), ('ms/step', lambda r: fmt(r['ms'], '.0f')),
                                         ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')), ('img/s', lambda r: fmt(r['img_s'])),
                                         ('time vs ReLU', lambda r: f"{1/r['speedup']:.2f}x")]))
+    if 'blurpool' in o:
+        st = o['settings']
+        s.append(f"\n## MaxBlurPool's blur: a depthwise convolution (before) or two average pools (now) ({st['size']} px, batch {st['bs']})\n")
+        s.append(md_table(o['blurpool'], [('what', lambda r: r['what']), ('blur computed as', lambda r: r['variant']),
+                                          ('ms', lambda r: fmt(r['ms'], '.1f')), ('IQR ms', lambda r: fmt(r['iqr_ms'], '.1f')),
+                                          ('speed-up', lambda r: f"{r['speedup']:.2f}x")]))
     if 'curves' in o:
         c = o['curves']
         s.append(f"\n## Correctness: fp32 vs fastres default, same run (xresnet18, 1 epoch one-cycle, {c['steps']} steps)\n\n"

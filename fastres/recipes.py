@@ -27,8 +27,12 @@ class MaxBlurPool(Module):
 
     def forward(self, x):
         x = F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1)  # same size: pad the far edges
-        x = F.pad(x, (self.pad,)*4, mode='reflect')  # as Zhang's antialiased-cnns: no dark frame from zero padding
-        return F.conv2d(x, self.kernel.to(x.dtype).expand(x.shape[1], 1, *self.kernel.shape[2:]), stride=self.stride, groups=x.shape[1])
+        if self.pad: x = F.pad(x, (self.pad,)*4, mode='reflect')  # as Zhang's antialiased-cnns: no dark frame from zeros
+        n = self.kernel.shape[-1]
+        if n == 1: return x[..., ::self.stride, ::self.stride]
+        # the binomial blur is n-1 box filters of width 2 in a row: average pools, the last one strided (see below)
+        for _ in range(n-2): x = F.avg_pool2d(x, 2, stride=1)
+        return F.avg_pool2d(x, 2, stride=self.stride)
 
 def with_blur_pool(model):
     "`model` with each `nn.MaxPool2d` replaced by a `MaxBlurPool` of the same stride (in place; returned for chaining)."
