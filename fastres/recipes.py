@@ -30,7 +30,7 @@ class MaxBlurPool(Module):
         if self.pad: x = F.pad(x, (self.pad,)*4, mode='reflect')  # as Zhang's antialiased-cnns: no dark frame from zeros
         n = self.kernel.shape[-1]
         if n == 1: return x[..., ::self.stride, ::self.stride]
-        # the binomial blur is n-1 box filters of width 2 in a row: average pools, the last one strided (see below)
+        # the binomial blur is n-1 box filters of width 2 in a row: average pools, the last one strided
         for _ in range(n-2): x = F.avg_pool2d(x, 2, stride=1)
         return F.avg_pool2d(x, 2, stride=self.stride)
 
