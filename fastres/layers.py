@@ -149,16 +149,22 @@ def mish_kernels():
 
 class _MishFunction(torch.autograd.Function):
     "Mish on CPU through `mish_kernels`."
+    # The kernels get plain tensors: compiled code given a subclass that overrides `__torch_function__` (fastai's
+    # `TensorImage`, as `dls.one_batch()` returns) gave back its input unchanged (torch 2.14).
     @staticmethod
     def forward(ctx, x):
+        x = x.as_subclass(torch.Tensor)
         ctx.save_for_backward(x)
         return mish_kernels()[0](x)
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return mish_kernels()[1](x, g)
+        return mish_kernels()[1](x, g.as_subclass(torch.Tensor))
 
 class FastMish(Module):
     "`nn.Mish` with forward and backward as single compiled kernels on CPU (same values; PyTorch's kernels elsewhere)."
     def __init__(self, inplace=False): pass  # `inplace` is accepted, as by `nn.Mish`, and ignored
-    def forward(self, x): return _MishFunction.apply(x) if x.device.type == 'cpu' else F.mish(x)
+    def forward(self, x):
+        if x.device.type != 'cpu': return F.mish(x)
+        y = _MishFunction.apply(x)
+        return y if type(y) is type(x) else y.as_subclass(type(x))  # a `TensorImage` stays one, as with `nn.Mish`
