@@ -97,6 +97,7 @@ class Recipe:
     epochs: int = 5
     lr: float = 6e-3                # the leaderboard's 8e-3 goes with its batch of 64
     schedule: str = 'flat_cos'      # fastai's fit_flat_cos / fit_one_cycle / ...
+    pct_start: float|None = None    # share of training before the decay; None: the schedule's default (flat_cos 0.75, one_cycle 0.25)
     opt: str = 'ranger'
     mom: float = 0.95
     sqr_mom: float = 0.99
@@ -111,6 +112,10 @@ class Recipe:
         if self.act not in ACTIVATIONS: raise FastresError(f"Unknown activation {self.act!r}: use one of {', '.join(ACTIVATIONS)}.")
         if not hasattr(Learner, f'fit_{self.schedule}'):
             raise FastresError(f"Unknown schedule {self.schedule!r}: use 'flat_cos', 'one_cycle' or another fastai fit_<schedule>.")
+        if self.pct_start is not None:
+            if 'pct_start' not in inspect.signature(getattr(Learner, f'fit_{self.schedule}')).parameters:
+                raise FastresError(f"Schedule {self.schedule!r} has no pct_start: use 'flat_cos' or 'one_cycle', or pct_start=None.")
+            if not 0 <= self.pct_start <= 1: raise FastresError(f"pct_start is a share of training: in [0, 1], not {self.pct_start!r}.")
 
     @classmethod
     def mininet(cls, **kwargs) -> Recipe:
@@ -137,6 +142,7 @@ class Recipe:
 
     def fit(self, learn, **kwargs):
         "Train `learn` for `epochs` with the recipe's schedule, learning rate and weight decay."
+        if self.pct_start is not None: kwargs = dict(pct_start=self.pct_start) | kwargs
         getattr(learn, f'fit_{self.schedule}')(self.epochs, self.lr, wd=self.wd, **kwargs)
         return learn
 
