@@ -13,7 +13,7 @@ Parts:
             --step-procs times, each timing its paths interleaved
   roofline  the step's FLOPs (forward + backward, torch's FlopCounterMode) per second, over the bf16 matmul rate
             measured in the same run
-  profile   where the fastres step's time goes (torch profiler, by kind of operation)
+  profile   where the fastres step's time goes: wall time of each op inside real steps, by kind of operation
   convs     the step's convolutions by pass (forward, input gradient, weight gradient): oneDNN's own time per kernel call,
             GFLOP/s, and which kernels it picked (CPU only)
   data      images/s delivered by the input pipelines (fastres's cache + batch augmentation; fastai's DataBlock with
@@ -32,7 +32,7 @@ Parts:
 Each run prints a table and writes results/bench_train.{md,json} (or results/accuracy.{md,json,log}) with a
 description of the machine. The data is found through $FASTRES_DATA (the folder that holds imagenette2*).
 """
-import argparse, dataclasses, gc, json, math, os, platform, re, resource, subprocess, sys, threading, time
+import argparse, contextlib, dataclasses, gc, json, math, os, platform, re, resource, subprocess, sys, threading, time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -47,6 +47,8 @@ import fastai
 from fastres import *
 from fastai.vision.models import xresnet as fastai_xresnet
 from torch.utils.flop_counter import FlopCounterMode
+from torch.utils._python_dispatch import TorchDispatchMode
+from collections import Counter
 
 ARCHS = ('xresnet18', 'xresnet50')
 SUBSET = {}  # get_dls(n_per_class=...) for quick checks of this script
@@ -338,25 +340,46 @@ def _kind(op):
     name = op.split('::', 1)[-1]
     return next((k for k, pat in KINDS if re.search(pat, name)), 'other')
 
-def part_profile(args, device):
-    "Self time of the fastres default step of each arch, grouped by the kind of operation."
+class OpTimer(TorchDispatchMode):
+    """Wall time of each aten call that autograd or Python code makes, by op. Calls made inside another op's kernel are
+    not seen again (the mode is off while it handles a call), so the op times add up to the step; on a GPU each call is
+    synchronised first, so there the step itself runs slower."""
+    def __init__(self, device): super().__init__(); self.device, self.ms, self.calls = device, Counter(), Counter()
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        sync(self.device); t = time.perf_counter()
+        out = func(*args, **(kwargs or {}))
+        sync(self.device); name = func.overloadpacket.__name__
+        self.ms[name] += 1e3*(time.perf_counter() - t); self.calls[name] += 1
+        return out
+
+def part_profile(args, device, steps=4):
+    """Where the fastres default step's time goes: the wall time of each aten op inside real training steps
+    (`OpTimer`), by kind of operation, as ms per step and as a share of the step. torch.profiler's self CPU time is
+    printed beside it: on this CPU it counted 2x the step's wall time and inflated the memory-bound ops."""
     from torch.profiler import profile, ProfilerActivity
     res = []
     for arch in args.archs:
-        dls = batch_dls(args.bs, args.size, 4, device=device)
-        learn = resnet_learner(dls, arch, n_out=10, c_in=3, metrics=accuracy, path='/tmp')
-        with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
-        with profile(activities=[ProfilerActivity.CPU]) as prof, learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
-        total, kinds = 0., {}
-        for e in prof.key_averages():  # aten ops only: the autograd engine's wrappers would count their time twice
-            if not e.key.startswith('aten::') or e.self_cpu_time_total <= 0: continue
-            total += e.self_cpu_time_total
-            kinds[_kind(e.key)] = kinds.get(_kind(e.key), 0.) + e.self_cpu_time_total
-        for k, t in sorted(kinds.items(), key=lambda o: -o[1]):
-            res.append(dict(arch=arch, kind=k, share=t/total))
-            print(f"  {arch:10s} {k:22s} {100*t/total:5.1f}%")
-        top = sorted((e for e in prof.key_averages() if e.key.startswith('aten::')), key=lambda e: -e.self_cpu_time_total)[:12]
-        print('\n'.join(f"    {e.key[:40]:40s} {e.self_cpu_time_total/1e3/4:8.1f} ms/step" for e in top))
+        dls = batch_dls(args.bs, args.size, steps, device=device)
+        learn = resnet_learner(dls, arch, n_out=10, c_in=3, metrics=accuracy, path='/tmp', cbs=NoValidate())
+        def run(*ctxs):
+            t = StepTimer()
+            with contextlib.ExitStack() as st:
+                for c in (learn.no_bar(), learn.no_logging(), *ctxs): st.enter_context(c)
+                learn.fit(1, 1e-4, cbs=t)
+            return 1e3*float(np.median(t.times))
+        run(); plain = run()  # warm-up, then the step as the other parts time it
+        timer = OpTimer(device); timed = run(timer)
+        with profile(activities=[ProfilerActivity.CPU]) as prof: run()
+        prof_ms = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key.startswith('aten::'))/1e3/steps
+        kinds = Counter()
+        for op, ms in timer.ms.items(): kinds[_kind(op)] += ms/steps
+        total = sum(kinds.values())
+        print(f"  {arch}: step {plain:.0f} ms untimed, {timed:.0f} ms with OpTimer; ops add up to {total:.0f} ms/step; "
+              f"torch.profiler's aten self time {prof_ms:.0f} ms/step", flush=True)
+        for k, ms in kinds.most_common():
+            res.append(dict(arch=arch, kind=k, ms=ms, share=ms/total, step_ms=plain, timed_step_ms=timed, profiler_ms=prof_ms))
+            print(f"  {arch:10s} {k:22s} {ms:7.1f} ms {100*ms/total:5.1f}%")
+        print('\n'.join(f"    {op[:40]:40s} {ms/steps:8.1f} ms/step {timer.calls[op]/steps:5.1f} calls" for op, ms in timer.ms.most_common(12)))
     return res
 
 _DESC = re.compile(r'(?:g(\d+))?mb(\d+)_ic(\d+)oc(\d+)_(?:id\d+od(\d+).*?)?ih\d+oh(\d+)kh(\d+).*?_iw\d+ow(\d+)kw(\d+)')
@@ -610,8 +633,14 @@ def report(o):
                                           ('GFLOP/step', lambda r: fmt(r['gflop_step'], '.0f')), ('GFLOP/s', lambda r: fmt(r['gflops'], '.0f')),
                                           ('fraction of matmul', lambda r: fmt(r['fraction'], '.3f'))]))
     if 'profile' in o:
-        s.append("\n## Where the fastres step's time goes (torch profiler, self CPU time)\n")
-        s.append(md_table(o['profile'], [('arch', lambda r: r['arch']), ('kind', lambda r: r['kind']), ('share', lambda r: f"{100*r['share']:.1f}%")]))
+        s.append("\n## Where the fastres step's time goes (wall time of each op inside real steps)\n\n"
+                 "Measured by `OpTimer`, a dispatch mode that times every aten call the step makes. Per arch: "
+                 + '; '.join(f"{r['arch']} step {r['step_ms']:.0f} ms untimed, {r['timed_step_ms']:.0f} ms timed, "
+                             f"torch.profiler's aten self time {r['profiler_ms']:.0f} ms"
+                             for r in o['profile'] if r is next(q for q in o['profile'] if q['arch'] == r['arch']))
+                 + " (the profiler is not used for the shares: its total is not the step's wall time).\n")
+        s.append(md_table(o['profile'], [('arch', lambda r: r['arch']), ('kind', lambda r: r['kind']),
+                                         ('ms/step', lambda r: fmt(r.get('ms'), '.1f')), ('share', lambda r: f"{100*r['share']:.1f}%")]))
     if o.get('convs'):
         s.append("\n## The step's convolutions by pass (oneDNN's own time per kernel call, one fastres default step)\n\n"
                  "FLOPs of each call from its problem size; the bf16 matmul rate measured in the same run "
