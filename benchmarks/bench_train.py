@@ -636,9 +636,9 @@ def report(o):
     if 'profile' in o:
         s.append("\n## Where the fastres step's time goes (wall time of each op inside real steps)\n\n"
                  "Measured by `OpTimer`, a dispatch mode that times every aten call the step makes. Per arch: "
-                 + '; '.join(f"{r['arch']} step {r['step_ms']:.0f} ms untimed, {r['timed_step_ms']:.0f} ms timed, "
+                 + '; '.join(f"{a} step {r['step_ms']:.0f} ms untimed, {r['timed_step_ms']:.0f} ms timed, "
                              f"torch.profiler's aten self time {r['profiler_ms']:.0f} ms"
-                             for r in o['profile'] if r is next(q for q in o['profile'] if q['arch'] == r['arch']))
+                             for a, r in {r['arch']: r for r in o['profile']}.items())  # the step figures repeat on each row of an arch
                  + " (the profiler is not used for the shares: its total is not the step's wall time).\n")
         s.append(md_table(o['profile'], [('arch', lambda r: r['arch']), ('kind', lambda r: r['kind']),
                                          ('ms/step', lambda r: fmt(r.get('ms'), '.1f')), ('share', lambda r: f"{100*r['share']:.1f}%")]))
