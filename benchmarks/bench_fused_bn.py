@@ -104,8 +104,8 @@ def check(shape=(8, 16, 12, 12)):
     for dtype in (torch.float32, torch.bfloat16):
         x0 = (torch.randn(shape)*3 + 2).to(dtype).contiguous(memory_format=torch.channels_last)
         g = torch.randn(shape).to(dtype).contiguous(memory_format=torch.channels_last)
-        ref, fus = nn.Sequential(pair(shape[1]), nn.ReLU()), None
-        fus = nn.Sequential(pair(shape[1]), nn.ReLU()); fus.load_state_dict(ref.state_dict()); fuse_bn_relu(fus)
+        ref, fus = nn.Sequential(pair(shape[1]), nn.ReLU()), nn.Sequential(pair(shape[1]), nn.ReLU())
+        fus.load_state_dict(ref.state_dict()); fuse_bn_relu(fus)
         (yr, dxr), (yf, dxf) = run_pair(ref, x0, g, dtype), run_pair(fus, x0, g, dtype)
         bnr, bnf = ref[0], fus[0].bn
         rel = lambda a, b: ((a.float() - b.float()).abs().max()/b.float().abs().max()).item()
