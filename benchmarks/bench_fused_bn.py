@@ -18,7 +18,7 @@ results/bench_fused_bn.md). Fewer passes did not make up for slower kernels: in 
 machine the generated reductions read 14 to 64 GB/s, against 35 to 62 GB/s for a plain copy of the same tensors, and
 each pair adds a dozen small Python-level operations (its statistics, the running averages) that PyTorch does in C++.
 """
-import json, sys, time
+import functools, json, sys, time, types
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 
@@ -42,10 +42,8 @@ def _grad_input(x3, g3, scale, shift, k1, k0):
     xf = x3.float(); dy = torch.where(xf*scale + shift > 0, g3.float(), 0.)
     return (dy*scale + xf*k1 + k0).to(x3.dtype)
 
-KERNELS = {}
-def kernel(f):
-    if f.__name__ not in KERNELS: KERNELS[f.__name__] = torch.compile(f, dynamic=True)
-    return KERNELS[f.__name__]
+@functools.cache
+def kernel(f): return torch.compile(f, dynamic=True)  # compiled on first use, once per function
 
 class BNReLU(torch.autograd.Function):
     "relu(batch_norm(x)) in training mode for a channels-last 4-d `x`; updates `bn`'s running statistics as it would."
@@ -144,7 +142,7 @@ def step_times(rounds=6):
     make = lambda: resnet_learner(dls, 'xresnet50', n_out=10, c_in=3, metrics=accuracy, path='/tmp')
     plain, fused = make(), make()
     n = fuse_bn_relu(fused.model)
-    args = type('Args', (), dict(rounds=rounds, bs=64))()
+    args = types.SimpleNamespace(rounds=rounds, bs=64)
     return n, bt.step_rows(bt.step_times({'fastres default': plain, f'fastres default, BN + ReLU fused ({n} pairs)': fused}, args, 'xresnet50'), args, 'xresnet50')
 
 def main():
