@@ -19,7 +19,9 @@ Parts:
   data      images/s delivered by the input pipelines (fastres's cache + batch augmentation; fastai's DataBlock with
             JPEG decoding in worker processes)
   epoch     one full Imagenette epoch (train + validation), fastres's default recipe against fastai's, each in a fresh
-            process: wall time, share of the training time spent waiting for data, peak memory
+            process: wall time, share of the training time spent waiting for data, peak memory. By default fastres runs
+            before and after fastai (--epoch-runs), and the ratio uses its mean: a shared host whose speed drifts during
+            the ~20 minutes then moves both sides alike
   recipe    step time of Recipe()'s model with each leaderboard trick added in turn (ReLU, Mish, self-attention,
             MaxBlurPool): what each costs on this machine
   blurpool  MaxBlurPool's blur as a depthwise convolution (fastres before) vs as two average pools (now): the layer
@@ -129,14 +131,20 @@ def _descendants(pid):
     return res
 
 class MemorySampler(threading.Thread):
-    "Peak memory of this process and its worker processes, sampled every `every` seconds: RSS and PSS (shared pages split)."
-    def __init__(self, every=0.25):
-        super().__init__(daemon=True); self.every, self.stop_, self.peak_rss, self.peak_pss = every, False, 0, 0
+    """Peak memory of this process and its worker processes: RSS (from /proc/PID/status) every `every` seconds, PSS
+    (shared pages split; from /proc/PID/smaps_rollup) every `pss_every`. Reading smaps_rollup walks the process's page
+    tables, and at 4 reads a second it slowed the xresnet50 training step it measured by 18-27% (2-core EPYC; status
+    reads cost nothing measurable), so PSS is read rarely: its peak may miss a short-lived high."""
+    def __init__(self, every=0.25, pss_every=10.):
+        super().__init__(daemon=True)
+        self.every, self.pss_every, self.stop_, self.peak_rss, self.peak_pss = every, pss_every, False, 0, 0
     def run(self):
+        last_pss = -math.inf
         while not self.stop_:
             pids = [os.getpid(), *_descendants(os.getpid())]
             self.peak_rss = max(self.peak_rss, sum(_rss_kb(p) for p in pids))
-            self.peak_pss = max(self.peak_pss, sum(_pss_kb(p) for p in pids))
+            if time.monotonic() - last_pss >= self.pss_every:
+                self.peak_pss, last_pss = max(self.peak_pss, sum(_pss_kb(p) for p in pids)), time.monotonic()
             time.sleep(self.every)
     def stop(self): self.stop_ = True; self.join(); return self
 
@@ -469,15 +477,16 @@ def child_epoch(recipe, arch, size, bs):
 
 def part_epoch(args, device):
     get_dls(**SUBSET, size=args.size, bs=args.bs, cache=True)  # build the cache first if needed (timed in `data`)
+    if set(args.epoch_runs) != {'fastres', 'fastai'}: raise SystemExit("--epoch-runs needs both fastres and fastai: the part compares them.")
     res = []
-    for recipe in ('fastres', 'fastai'):
+    for i, recipe in enumerate(args.epoch_runs):
         p = subprocess.run([sys.executable, __file__, '--child-epoch', recipe, '--archs', args.epoch_arch, '--size', str(args.size),
                             '--bs', str(args.bs), *(['--n-per-class', str(args.n_per_class)] if args.n_per_class else [])],
                            capture_output=True, text=True)
         if p.returncode: raise RuntimeError(f"epoch child {recipe} failed:\n{p.stderr[-3000:]}")
-        r = json.loads(p.stdout.strip().splitlines()[-1])
+        r = dict(run=i+1, **json.loads(p.stdout.strip().splitlines()[-1]))
         res.append(r)
-        print(f"  {recipe:8s} {r['arch']}: epoch {r['epoch_s']:.0f} s (train {r['train_s']:.0f}, valid {r['valid_s']:.0f}), "
+        print(f"  run {i+1} {recipe:8s} {r['arch']}: epoch {r['epoch_s']:.0f} s (train {r['train_s']:.0f}, valid {r['valid_s']:.0f}), "
               f"data wait {100*r['data_wait_share']:.1f}% of training, peak RSS {r['peak_rss_mb']:.0f} MB "
               f"(PSS {r['peak_pss_mb']:.0f}, main process {r['self_peak_rss_mb']:.0f}), accuracy {r['accuracy']:.3f}", flush=True)
     return res
@@ -561,6 +570,8 @@ def main():
     ap.add_argument('--parts', nargs='+', default=['step', 'roofline', 'data', 'profile', 'convs', 'epoch', 'curves', 'recipe'])
     ap.add_argument('--archs', nargs='+', default=list(ARCHS))
     ap.add_argument('--epoch-arch', default='xresnet50', help='model of the end-to-end epoch')
+    ap.add_argument('--epoch-runs', nargs='+', default=['fastres', 'fastai', 'fastres'], choices=['fastres', 'fastai'],
+                    help='the end-to-end epochs to run, in this order (each recipe at least once)')
     ap.add_argument('--size', type=int, default=128); ap.add_argument('--bs', type=int, default=64)
     ap.add_argument('--steps', type=int, default=6, help='steps per fit in each round of `step`')
     ap.add_argument('--rounds', type=int, default=3, help='timed rounds of `step` (after one warm-up round)')
@@ -661,14 +672,22 @@ def report(o):
                  f"built once in {c['cache_build_s']:.0f} s (0 if it already existed).\n")
         s.append(md_table(o['data'], [('pipeline', lambda r: r['pipeline']), ('split', lambda r: r['split']), ('img/s', lambda r: fmt(r['img_s'], '.0f'))]))
     if 'epoch' in o:
-        e = o['epoch']; fr, fa = e[0], e[1]
-        s.append(f"\n## One Imagenette epoch end to end ({fr['arch']}, train + validation)\n")
-        s.append(md_table(e, [('recipe', lambda r: r['recipe']), ('epoch s', lambda r: fmt(r['epoch_s'], '.0f')), ('train s', lambda r: fmt(r['train_s'], '.0f')),
+        e = o['epoch']
+        by = {k: [r for r in e if r['recipe'] == k] for k in ('fastres', 'fastai')}
+        mean = lambda k, f: float(np.mean([r[f] for r in by[k]]))
+        s.append(f"\n## One Imagenette epoch end to end ({e[0]['arch']}, train + validation)\n\n"
+                 f"Runs in this order, each in a fresh process: {', '.join(r['recipe'] for r in e)}.\n")
+        s.append(md_table(e, [('run', lambda r: str(r.get('run', '-'))), ('recipe', lambda r: r['recipe']), ('epoch s', lambda r: fmt(r['epoch_s'], '.0f')), ('train s', lambda r: fmt(r['train_s'], '.0f')),
                               ('valid s', lambda r: fmt(r['valid_s'], '.0f')), ('data wait (share of train)', lambda r: f"{100*r['data_wait_share']:.1f}%"),
                               ('peak RSS MB (incl. workers)', lambda r: fmt(r['peak_rss_mb'], '.0f')), ('peak PSS MB', lambda r: fmt(r['peak_pss_mb'], '.0f')),
                               ('main-process peak RSS MB', lambda r: fmt(r['self_peak_rss_mb'], '.0f')), ('accuracy', lambda r: fmt(r['accuracy'], '.3f'))]))
-        s.append(f"\nfastres is **{fa['epoch_s']/fr['epoch_s']:.2f}x** faster per epoch; peak memory {fr['peak_rss_mb']/fa['peak_rss_mb']:.2f}x "
-                 f"fastai's (RSS, incl. workers), {fr['peak_pss_mb']/fa['peak_pss_mb']:.2f}x (PSS).\n")
+        ratios = [a['epoch_s']/f['epoch_s'] for a in by['fastai'] for f in by['fastres']]
+        peak = lambda k, f: max(r[f] for r in by[k])
+        s.append(f"\nfastres is **{mean('fastai', 'epoch_s')/mean('fastres', 'epoch_s'):.2f}x** faster per epoch (mean epoch "
+                 f"{mean('fastres', 'epoch_s'):.0f} s against {mean('fastai', 'epoch_s'):.0f} s"
+                 + (f"; {min(ratios):.2f}x to {max(ratios):.2f}x run against run" if len(ratios) > 1 else '')
+                 + f"); peak memory {peak('fastres', 'peak_rss_mb')/peak('fastai', 'peak_rss_mb'):.2f}x "
+                 f"fastai's (RSS, incl. workers), {peak('fastres', 'peak_pss_mb')/peak('fastai', 'peak_pss_mb'):.2f}x (PSS).\n")
     if 'recipe' in o:
         st = o['settings']
         s.append(f"\n## What the recipe's model tricks cost per step (xresnet50, {st['size']} px, batch {st['bs']}, fused ranger)\n")
