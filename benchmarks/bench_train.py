@@ -130,12 +130,14 @@ def _descendants(pid):
             res += kids; todo += kids
     return res
 
+RSS_EVERY, PSS_EVERY = 0.25, 10.  # seconds between MemorySampler's reads
+
 class MemorySampler(threading.Thread):
     """Peak memory of this process and its worker processes: RSS (from /proc/PID/status) every `every` seconds, PSS
-    (shared pages split; from /proc/PID/smaps_rollup) every `pss_every`. Reading smaps_rollup walks the process's page
+    (shared pages split; from /proc/PID/smaps_rollup) every `pss_every` and once at `stop`. Reading smaps_rollup walks the process's page
     tables, and at 4 reads a second it slowed the xresnet50 training step it measured by 18-27% (2-core EPYC; status
     reads cost nothing measurable), so PSS is read rarely: its peak may miss a short-lived high."""
-    def __init__(self, every=0.25, pss_every=10.):
+    def __init__(self, every=RSS_EVERY, pss_every=PSS_EVERY):
         super().__init__(daemon=True)
         self.every, self.pss_every, self.stop_, self.peak_rss, self.peak_pss = every, pss_every, False, 0, 0
     def run(self):
@@ -146,7 +148,11 @@ class MemorySampler(threading.Thread):
             if time.monotonic() - last_pss >= self.pss_every:
                 self.peak_pss, last_pss = max(self.peak_pss, sum(_pss_kb(p) for p in pids)), time.monotonic()
             time.sleep(self.every)
-    def stop(self): self.stop_ = True; self.join(); return self
+    def stop(self):
+        self.stop_ = True; self.join()
+        pids = [os.getpid(), *_descendants(os.getpid())]  # a last PSS read: a short run may have had only the first
+        self.peak_pss = max(self.peak_pss, sum(_pss_kb(p) for p in pids))
+        return self
 
 def batch_dls(bs=64, size=128, n=8, device=None, channels_last=False):
     "DataLoaders that yield the same random batch `n` times: only the model's step is timed."
@@ -676,7 +682,8 @@ def report(o):
         by = {k: [r for r in e if r['recipe'] == k] for k in ('fastres', 'fastai')}
         mean = lambda k, f: float(np.mean([r[f] for r in by[k]]))
         s.append(f"\n## One Imagenette epoch end to end ({e[0]['arch']}, train + validation)\n\n"
-                 f"Runs in this order, each in a fresh process: {', '.join(r['recipe'] for r in e)}.\n")
+                 f"Runs in this order, each in a fresh process: {', '.join(r['recipe'] for r in e)}. Peak RSS sampled every "
+                 f"{RSS_EVERY:g} s, peak PSS every {PSS_EVERY:g} s (reading it more often slowed the training it measured).\n")
         s.append(md_table(e, [('run', lambda r: str(r.get('run', '-'))), ('recipe', lambda r: r['recipe']), ('epoch s', lambda r: fmt(r['epoch_s'], '.0f')), ('train s', lambda r: fmt(r['train_s'], '.0f')),
                               ('valid s', lambda r: fmt(r['valid_s'], '.0f')), ('data wait (share of train)', lambda r: f"{100*r['data_wait_share']:.1f}%"),
                               ('peak RSS MB (incl. workers)', lambda r: fmt(r['peak_rss_mb'], '.0f')), ('peak PSS MB', lambda r: fmt(r['peak_pss_mb'], '.0f')),
