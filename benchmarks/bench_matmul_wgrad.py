@@ -23,12 +23,11 @@ from collections import Counter
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
+from torch.nn.modules.utils import _pair
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_train as bt  # this checkout's fastres, the machine description, the step timer
 from fastres import resnet_learner, tune_malloc, accuracy, get_arch, Callback
-
-def _pair(v): return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
 def patches(x, k, stride, padding):
     "im2col of a 4-d `x`: one row per output pixel (N*Ho*Wo of them), its kh*kw*C inputs in (kh, kw, C) order."

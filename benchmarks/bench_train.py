@@ -140,18 +140,17 @@ class MemorySampler(threading.Thread):
     def __init__(self, every=RSS_EVERY, pss_every=PSS_EVERY):
         super().__init__(daemon=True)
         self.every, self.pss_every, self.stop_, self.peak_rss, self.peak_pss = every, pss_every, False, 0, 0
+    def _total(self, read): return sum(read(p) for p in (os.getpid(), *_descendants(os.getpid())))
     def run(self):
         last_pss = -math.inf
         while not self.stop_:
-            pids = [os.getpid(), *_descendants(os.getpid())]
-            self.peak_rss = max(self.peak_rss, sum(_rss_kb(p) for p in pids))
+            self.peak_rss = max(self.peak_rss, self._total(_rss_kb))
             if time.monotonic() - last_pss >= self.pss_every:
-                self.peak_pss, last_pss = max(self.peak_pss, sum(_pss_kb(p) for p in pids)), time.monotonic()
+                self.peak_pss, last_pss = max(self.peak_pss, self._total(_pss_kb)), time.monotonic()
             time.sleep(self.every)
     def stop(self):
         self.stop_ = True; self.join()
-        pids = [os.getpid(), *_descendants(os.getpid())]  # a last PSS read: a short run may have had only the first
-        self.peak_pss = max(self.peak_pss, sum(_pss_kb(p) for p in pids))
+        self.peak_pss = max(self.peak_pss, self._total(_pss_kb))  # a last read: a short run may have had only the first
         return self
 
 def batch_dls(bs=64, size=128, n=8, device=None, channels_last=False):
