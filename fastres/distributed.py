@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_distributed.ipynb #5cfd6370
 from __future__ import annotations
-import contextlib, hashlib, os, sys, warnings
+import atexit, contextlib, hashlib, os, sys, warnings
 from .core import *  # first: the package silences fastai's import-time deprecation warnings
 from fastai.basics import *
 try:  # fastai's distributed training is built on Hugging Face accelerate
@@ -30,7 +30,12 @@ def init_distributed():
     # The first `PartialState` of a process fixes its set-up: ask for the CPU (gloo) one where there is no GPU,
     # before fastai's `distrib_ctx` or `rank0_first` create it with their defaults (which would mean one process).
     PartialState(cpu=not torch.cuda.is_available())
+    atexit.unregister(_leave_group); atexit.register(_leave_group)  # once, however often this is called
     return num_distrib()
+
+def _leave_group():
+    "Destroy the process group while the interpreter is still whole: left to the interpreter's shutdown, gloo's threads sometimes abort the exit."
+    if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
 
 # %% ../nbs/09_distributed.ipynb #22d95a1f
 def _broadcast(self, t, rank):
