@@ -5,6 +5,7 @@
     python benchmarks/bench_train.py --parts accuracy      # the 5-epoch Imagenette recipe (tens of minutes on a CPU)
     python benchmarks/bench_train.py --parts accuracy --recipe '{"act": "relu"}' --out accuracy_relu  # an ablation
     python benchmarks/bench_train.py --parts accuracy --preset mininet --out accuracy_mininet  # the mini-net recipe (about 25 min)
+    python benchmarks/bench_train.py --parts accuracy --preset leaderboard --out accuracy_leaderboard  # the leaderboard's best entry (about 45 min)
 
 Parts:
   step      training images/s of one step (forward, backward, optimiser) on a fixed batch, through fastai's Learner:

@@ -19,10 +19,10 @@ from .family import *  # registers the whole family with `get_arch`
 from .distributed import *
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'ACTIVATIONS', 'script_errors', 'make_opt', 'check_opts', 'check_data_folder', 'parse_n_per_class',
-           'train_dls', 'run_name', 'plan_runs', 'save_args', 'train_learner', 'fit_sched', 'save_weights',
-           'results_table', 'show_table', 'train_runs', 'fastres_train', 'lr_find_plot', 'fastres_lr_find',
-           'summary_table', 'fastres_summary']
+__all__ = ['SCHEDULES', 'SHORTCUTS', 'ACTIVATIONS', 'script_errors', 'make_opt', 'check_opts', 'check_data_folder',
+           'parse_n_per_class', 'train_dls', 'run_name', 'plan_runs', 'save_args', 'train_learner', 'fit_sched',
+           'save_weights', 'results_table', 'show_table', 'train_runs', 'fastres_train', 'lr_find_plot',
+           'fastres_lr_find', 'summary_table', 'fastres_summary']
 
 # %% ../nbs/08_cli.ipynb #a850a6a4
 def _clean_message(e):
@@ -56,6 +56,7 @@ def make_opt(opt='ranger', mom=None, sqrmom=None, eps=None):
 
 # %% ../nbs/08_cli.ipynb #82a328a8
 SCHEDULES = ('one_cycle', 'flat_cos')
+SHORTCUTS = ('avg', 'max', 'conv')  # how a downsampling shortcut pools; 'conv' is a strided 1x1 (He et al.)
 ACTIVATIONS = {'relu': nn.ReLU, 'mish': FastMish, 'silu': nn.SiLU, 'gelu': nn.GELU, 'leaky_relu': nn.LeakyReLU}
 _WHOLE = dict(epochs=1, bs=1, size=1, presize=1, runs=1, keep=1, num_it=2, n_out=1, c_in=1, workers=0)
 
@@ -89,6 +90,7 @@ def check_opts(**opts):
         make_opt(opts['opt'], opts.get('mom'), opts.get('sqrmom'), opts.get('eps'))
     if given('precision'): _choose('precision', opts['precision'], PRECISIONS)
     if given('act'): _choose('act', opts['act'], ACTIVATIONS)
+    if given('shortcut'): _choose('shortcut', opts['shortcut'], SHORTCUTS)
     if given('dataset') and not given('data'): _choose('dataset', opts['dataset'], DATASETS)
     for a in _arch_list(opts.get('arch')): get_arch(a)  # lists the valid names
     if given('data'): check_data_folder(opts['data'])
@@ -146,7 +148,7 @@ def run_name(i, runs):
 def _weight_files(out): return sorted(Path(out).glob('*.pth')) + sorted((Path(out)/'checkpoints').glob('*.pth'))
 
 # options added after the first runs were saved: a run whose args.json lacks one was trained with its value here
-_ADDED_OPTS = dict(presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False)
+_ADDED_OPTS = dict(presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None)
 
 def _differences(saved, opts):
     return [k for k in sorted(set(saved) | set(opts)) if k not in _NOT_RUN_OPTS and saved.get(k) != opts.get(k)]
@@ -195,7 +197,7 @@ def _with_tricks(arch, blur_pool=False, self_attention=False):
 
 def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, keep=1, opt='ranger', mom=None, sqrmom=None,
                   eps=None, lr=1e-2, wd=1e-2, label_smoothing=0.1, mixup=0., act=None, precision='auto', hparams=None,
-                  label=None, blur_pool=False, self_attention=False, **kwargs) -> Learner:
+                  label=None, blur_pool=False, self_attention=False, shortcut=None, **kwargs) -> Learner:
     "`resnet_learner` for `fastres_train`: records, checkpoints and throughput in `out`; `MixUp` if `mixup`; `kwargs` go to `resnet_learner`."
     out = Path(out)
     make = _with_tricks(arch, blur_pool, self_attention)
@@ -203,6 +205,7 @@ def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, ke
            Checkpoint(name, folder=out/'checkpoints', resume=resume, keep=keep), ShardCheck()]
     if mixup: cbs.append(MixUp(mixup))
     if act is not None: kwargs['act_cls'] = ACTIVATIONS[act]
+    if shortcut is not None: kwargs['shortcut'] = shortcut
     return resnet_learner(dls, make, opt=make_opt(opt, mom, sqrmom, eps), lr=lr, wd=wd, label_smoothing=label_smoothing,
                           precision=precision, path=out, cbs=cbs, **kwargs)
 
@@ -248,7 +251,8 @@ def _reseed(dls, seed):
 def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=64, n_per_class=None, workers=None, cache=False,
           epochs=5, lr=1e-2, sched='flat_cos', opt='ranger', mom=None, sqrmom=None, eps=None, wd=1e-2, mixup=0.,
           label_smoothing=0.1, sh=0., act=None, precision='auto', seed=42, runs=1, out=None, resume=False, keep=1,
-          presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, **data_kwargs) -> pd.DataFrame:
+          presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None,
+          **data_kwargs) -> pd.DataFrame:
     "Train `runs` models of `arch` as `fastres_train` does, in the folder `out`; the results table. `data_kwargs` go to `get_dls`."
     opts = {k: v for k, v in locals().items() if k != 'data_kwargs'} | data_kwargs
     check_opts(**opts)
@@ -271,7 +275,7 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
         label = f"{out.name}/{name}"
         learn = train_learner(dls, arch, out, name, resuming, keep, opt, mom, sqrmom, eps, lr, wd, label_smoothing, mixup,
                               act, precision, hparams=hparams | dict(seed=seed+i), label=label, blur_pool=blur_pool,
-                              self_attention=self_attention)
+                              self_attention=self_attention, shortcut=shortcut)
         try: fit_sched(learn, epochs, lr, sched)
         except KeyboardInterrupt:
             last = learn.checkpoint.last_saved
@@ -315,6 +319,8 @@ def fastres_train(
     val_xtra:Param("With --cache: validation resizes to size*(1+val_xtra) and keeps the centre (default 0.14; 0: the whole image)", float)=None,
     blur_pool:Param("Anti-aliased MaxBlurPool in place of every max pool (the Imagenette leaderboard's)", store_true)=False,
     self_attention:Param("A self-attention layer at the end of the first stage (the Imagenette leaderboard's)", store_true)=False,
+    shortcut:Param("Downsampling shortcuts: avg (ResNet-D), max (fastai's pool=MaxPool, blurred too with --blur_pool: the "
+                   "leaderboard's best entry) or conv (a strided 1x1, He et al.). Default: the architecture's own", str)=None,
 ):
     "Train a ResNet-family model on Imagenette, Imagewoof or any ImageNet-style folder; progress, then a results table."
     _console_progress()

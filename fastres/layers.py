@@ -66,8 +66,8 @@ class ResBlock(Module):
     def __init__(self, expansion, ni, nf, stride=1, groups=1, nh=None, bottle=None, ks=3,
                  shortcut='avg', preact=False, zero_bn=None, norm_type=NormType.Batch,
                  act_cls=defaults.activation, ndim=2, reduction=None, **kwargs):
-        if shortcut not in ('avg', 'conv', None):
-            raise FastresError(f"shortcut must be 'avg' (ResNet-D), 'conv' (strided 1x1) or None (plain), not {shortcut!r}.")
+        if shortcut not in ('avg', 'max', 'conv', None):
+            raise FastresError(f"shortcut must be 'avg' (ResNet-D), 'max' (max-pooled), 'conv' (strided 1x1) or None (plain), not {shortcut!r}.")
         ni, no, nh = ni*expansion, nf*expansion, ifnone(nh, nf)
         if reduction and ndim != 2: raise FastresError(f"Squeeze-and-excitation (reduction={reduction}) is for 2-d images, not ndim={ndim}: pass reduction=None.")
         if bottle is None: bottle = expansion > 1
@@ -102,7 +102,9 @@ class ResBlock(Module):
         # Pre-activation nets normalise at the start of the next block, so their projection is a bare conv.
         proj = dict(act_cls=None, ndim=ndim, norm_type=None if preact else norm_type, bias=False if preact else None, **kwargs)
         if kind == 'conv': return nn.Sequential(ConvLayer(ni, no, 1, stride=stride, **proj))
-        layers = [AvgPool(stride, ndim=ndim, ceil_mode=True)] if stride != 1 else []
+        # (fastai's `MaxPool` drops `ceil_mode`, so odd sizes would not match the conv path: PyTorch's own for 'max')
+        pool = AvgPool(stride, ndim=ndim, ceil_mode=True) if kind == 'avg' else getattr(nn, f'MaxPool{ndim}d')(stride, ceil_mode=True)
+        layers = [pool] if stride != 1 else []
         if ni != no: layers.append(ConvLayer(ni, no, 1, **proj))
         return nn.Sequential(*layers)
 

@@ -78,7 +78,7 @@ def recipe_model(arch, self_attention=False, blur_pool=False, **kwargs):
     return with_blur_pool(m) if blur_pool else m
 
 # %% ../nbs/10_recipes.ipynb #ac10bba9
-from .cli import ACTIVATIONS  # activations by name, the ones `fastres_train --act` takes
+from .cli import ACTIVATIONS, SHORTCUTS  # the names `fastres_train --act` and `--shortcut` take
 
 @dataclass
 class Recipe:
@@ -94,6 +94,7 @@ class Recipe:
     act: str = 'mish'
     self_attention: bool = True
     blur_pool: bool = True
+    shortcut: str|None = None       # downsampling shortcuts: None, the arch's own; 'avg' (ResNet-D), 'max' (fastai's pool=MaxPool), 'conv'
     epochs: int = 5
     lr: float = 6e-3                # the leaderboard's 8e-3 goes with its batch of 64
     schedule: str = 'flat_cos'      # fastai's fit_flat_cos / fit_one_cycle / ...
@@ -116,11 +117,19 @@ class Recipe:
             if 'pct_start' not in inspect.signature(getattr(Learner, f'fit_{self.schedule}')).parameters:
                 raise FastresError(f"Schedule {self.schedule!r} has no pct_start: use 'flat_cos' or 'one_cycle', or pct_start=None.")
             if not 0 <= self.pct_start <= 1: raise FastresError(f"pct_start is a share of training: in [0, 1], not {self.pct_start!r}.")
+        if self.shortcut not in (None, *SHORTCUTS):
+            raise FastresError(f"Unknown shortcut {self.shortcut!r}: use None (the arch's own) or one of {', '.join(SHORTCUTS)}.")
 
     @classmethod
     def mininet(cls, **kwargs) -> Recipe:
         "The leaderboard's mini-net recipe (Butterfill 2020) + MaxBlurPool: batch 64, lr 1e-2, momentum 0.9, wd 1e-4, whole images + flips."
         return cls(**(dict(arch='mininet', self_attention=False, blur_pool=True, bs=64, lr=1e-2, mom=0.9, wd=1e-4,
+                           min_scale=1., val_xtra=0., presize=128) | kwargs))
+
+    @classmethod
+    def leaderboard(cls, **kwargs) -> Recipe:
+        "The leaderboard's best 5-epoch, 128 px entry (Osmulski 2020): xse_resnext50, MaxBlurPool in the stem and shortcuts, batch 32, lr 8e-3, wd 1e-4, whole images."
+        return cls(**(dict(arch='xse_resnext50', shortcut='max', bs=32, lr=8e-3, mom=0.95, wd=1e-4,
                            min_scale=1., val_xtra=0., presize=128) | kwargs))
 
     def dls(self, path=None, **kwargs) -> DataLoaders:
@@ -132,6 +141,7 @@ class Recipe:
 
     def model(self, **kwargs):
         "The network: `arch` with the recipe's activation, self-attention and pooling (`kwargs`: `n_out`, `c_in`, ...)."
+        if self.shortcut: kwargs = dict(shortcut=self.shortcut) | kwargs
         return recipe_model(self.arch, self.self_attention, self.blur_pool, act_cls=ACTIVATIONS[self.act], **kwargs)
 
     def learner(self, dls, **kwargs) -> Learner:
