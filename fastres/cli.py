@@ -13,16 +13,16 @@ import fastprogress.fastprogress as fastprogress
 from .data import *
 from .learner import *
 from .callbacks import *
-from .layers import FastMish
+from .layers import FastMish, SHORTCUTS
 from .summary import *
 from .family import *  # registers the whole family with `get_arch`
 from .distributed import *
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'SHORTCUTS', 'ACTIVATIONS', 'script_errors', 'make_opt', 'check_opts', 'check_data_folder',
-           'parse_n_per_class', 'train_dls', 'run_name', 'plan_runs', 'save_args', 'train_learner', 'fit_sched',
-           'save_weights', 'results_table', 'show_table', 'train_runs', 'fastres_train', 'lr_find_plot',
-           'fastres_lr_find', 'summary_table', 'fastres_summary']
+__all__ = ['SCHEDULES', 'ACTIVATIONS', 'script_errors', 'make_opt', 'check_opts', 'check_data_folder', 'parse_n_per_class',
+           'train_dls', 'run_name', 'plan_runs', 'save_args', 'train_learner', 'fit_sched', 'save_weights',
+           'results_table', 'show_table', 'train_runs', 'fastres_train', 'lr_find_plot', 'fastres_lr_find',
+           'summary_table', 'fastres_summary']
 
 # %% ../nbs/08_cli.ipynb #a850a6a4
 def _clean_message(e):
@@ -56,7 +56,6 @@ def make_opt(opt='ranger', mom=None, sqrmom=None, eps=None):
 
 # %% ../nbs/08_cli.ipynb #82a328a8
 SCHEDULES = ('one_cycle', 'flat_cos')
-SHORTCUTS = ('avg', 'max', 'conv')  # how a downsampling shortcut pools; 'conv' is a strided 1x1 (He et al.)
 ACTIVATIONS = {'relu': nn.ReLU, 'mish': FastMish, 'silu': nn.SiLU, 'gelu': nn.GELU, 'leaky_relu': nn.LeakyReLU}
 _WHOLE = dict(epochs=1, bs=1, size=1, presize=1, runs=1, keep=1, num_it=2, n_out=1, c_in=1, workers=0)
 

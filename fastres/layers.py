@@ -9,7 +9,7 @@ from fastai.layers import NormType, AvgPool, SEModule
 from .core import *
 
 # %% auto #0
-__all__ = ['Norm', 'ConvLayer', 'init_cnn', 'ResBlock', 'mish_kernels', 'FastMish']
+__all__ = ['SHORTCUTS', 'Norm', 'ConvLayer', 'init_cnn', 'ResBlock', 'mish_kernels', 'FastMish']
 
 # %% ../nbs/01_layers.ipynb #ce116c4a
 _zero_types = (NormType.BatchZero, NormType.InstanceZero)
@@ -61,12 +61,14 @@ def _act(act_cls):
     except TypeError: return act_cls()
 
 # %% ../nbs/01_layers.ipynb #4ad23a39
+SHORTCUTS = ('avg', 'max', 'conv')  # a downsampling shortcut: average- or max-pooled then 1x1, or a strided 1x1 (He et al.)
+
 class ResBlock(Module):
     "Residual block `act(convs(x) + shortcut(x))` from `ni*expansion` to `nf*expansion` channels."
     def __init__(self, expansion, ni, nf, stride=1, groups=1, nh=None, bottle=None, ks=3,
                  shortcut='avg', preact=False, zero_bn=None, norm_type=NormType.Batch,
                  act_cls=defaults.activation, ndim=2, reduction=None, **kwargs):
-        if shortcut not in ('avg', 'max', 'conv', None):
+        if shortcut not in (*SHORTCUTS, None):
             raise FastresError(f"shortcut must be 'avg' (ResNet-D), 'max' (max-pooled), 'conv' (strided 1x1) or None (plain), not {shortcut!r}.")
         ni, no, nh = ni*expansion, nf*expansion, ifnone(nh, nf)
         if reduction and ndim != 2: raise FastresError(f"Squeeze-and-excitation (reduction={reduction}) is for 2-d images, not ndim={ndim}: pass reduction=None.")
@@ -103,8 +105,8 @@ class ResBlock(Module):
         proj = dict(act_cls=None, ndim=ndim, norm_type=None if preact else norm_type, bias=False if preact else None, **kwargs)
         if kind == 'conv': return nn.Sequential(ConvLayer(ni, no, 1, stride=stride, **proj))
         # (fastai's `MaxPool` drops `ceil_mode`, so odd sizes would not match the conv path: PyTorch's own for 'max')
-        pool = AvgPool(stride, ndim=ndim, ceil_mode=True) if kind == 'avg' else getattr(nn, f'MaxPool{ndim}d')(stride, ceil_mode=True)
-        layers = [pool] if stride != 1 else []
+        pool = partial(AvgPool, ndim=ndim) if kind == 'avg' else getattr(nn, f'MaxPool{ndim}d')
+        layers = [pool(stride, ceil_mode=True)] if stride != 1 else []
         if ni != no: layers.append(ConvLayer(ni, no, 1, **proj))
         return nn.Sequential(*layers)
 

@@ -78,7 +78,8 @@ def recipe_model(arch, self_attention=False, blur_pool=False, **kwargs):
     return with_blur_pool(m) if blur_pool else m
 
 # %% ../nbs/10_recipes.ipynb #ac10bba9
-from .cli import ACTIVATIONS, SHORTCUTS  # the names `fastres_train --act` and `--shortcut` take
+from .cli import ACTIVATIONS  # activations by name, the ones `fastres_train --act` takes
+from .layers import SHORTCUTS
 
 @dataclass
 class Recipe:
@@ -129,7 +130,7 @@ class Recipe:
     @classmethod
     def leaderboard(cls, **kwargs) -> Recipe:
         "The leaderboard's best 5-epoch, 128 px entry (Osmulski 2020): xse_resnext50, MaxBlurPool in the stem and shortcuts, batch 32, lr 8e-3, wd 1e-4, whole images."
-        return cls(**(dict(arch='xse_resnext50', shortcut='max', bs=32, lr=8e-3, mom=0.95, wd=1e-4,
+        return cls(**(dict(arch='xse_resnext50', shortcut='max', bs=32, lr=8e-3, wd=1e-4,
                            min_scale=1., val_xtra=0., presize=128) | kwargs))
 
     def dls(self, path=None, **kwargs) -> DataLoaders:
