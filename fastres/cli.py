@@ -81,6 +81,11 @@ def check_opts(**opts):
         if not (math.isfinite(opts['val_xtra']) and opts['val_xtra'] >= 0): bad('val_xtra', "0 (the whole image) or a positive margin such as 0.14")
         if not opts.get('cache'): raise FastresError("--val_xtra sets the validation crop of the cached pipeline: add --cache, or leave "
                                                      "--val_xtra out (fastai's pipeline validates on the whole image).")
+    if given('photo_aspect'):
+        if not (math.isfinite(opts['photo_aspect']) and opts['photo_aspect'] > 0):
+            bad('photo_aspect', "the width/height of the photographs the images were stretched from, such as 1.333 (4:3)")
+        if not opts.get('cache'): raise FastresError("--photo_aspect is a setting of the cached pipeline: add --cache, or leave "
+                                                     "--photo_aspect out (images that were not stretched).")
     if given('start_lr') and given('end_lr') and not opts['start_lr'] < opts['end_lr']:
         raise FastresError(f"--start_lr ({opts['start_lr']:g}) must be below --end_lr ({opts['end_lr']:g}).")
     if given('sched'): _choose('sched', opts['sched'], SCHEDULES)
@@ -147,7 +152,8 @@ def run_name(i, runs):
 def _weight_files(out): return sorted(Path(out).glob('*.pth')) + sorted((Path(out)/'checkpoints').glob('*.pth'))
 
 # options added after the first runs were saved: a run whose args.json lacks one was trained with its value here
-_ADDED_OPTS = dict(presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None)
+_ADDED_OPTS = dict(presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None,
+                   photo_aspect=None)
 
 def _differences(saved, opts):
     return [k for k in sorted(set(saved) | set(opts)) if k not in _NOT_RUN_OPTS and saved.get(k) != opts.get(k)]
@@ -251,7 +257,7 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
           epochs=5, lr=1e-2, sched='flat_cos', opt='ranger', mom=None, sqrmom=None, eps=None, wd=1e-2, mixup=0.,
           label_smoothing=0.1, sh=0., act=None, precision='auto', seed=42, runs=1, out=None, resume=False, keep=1,
           presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None,
-          **data_kwargs) -> pd.DataFrame:
+          photo_aspect=None, **data_kwargs) -> pd.DataFrame:
     "Train `runs` models of `arch` as `fastres_train` does, in the folder `out`; the results table. `data_kwargs` go to `get_dls`."
     opts = {k: v for k, v in locals().items() if k != 'data_kwargs'} | data_kwargs
     check_opts(**opts)
@@ -260,6 +266,7 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
     out = Path(ifnone(out, f"runs/{dataset if data is None else Path(data).name}-{arch}-{size}px"))
     todo = plan_runs(out, runs, resume, opts)
     if val_xtra is not None: data_kwargs['val_xtra'] = val_xtra  # (the cached pipeline's; `check_opts` insists on it)
+    if photo_aspect is not None: data_kwargs['photo_aspect'] = photo_aspect  # (the same)
     dls = train_dls(dataset, data, size, bs, n_per_class, workers, sh, seed, cache=cache, presize=presize, min_scale=min_scale,
                     **data_kwargs)
     init_distributed()
@@ -320,6 +327,8 @@ def fastres_train(
     self_attention:Param("A self-attention layer at the end of the first stage (the Imagenette leaderboard's)", store_true)=False,
     shortcut:Param("Downsampling shortcuts: avg (ResNet-D), max (fastai's pool=MaxPool, blurred too with --blur_pool: the "
                    "leaderboard's best entry) or conv (a strided 1x1, He et al.). Default: the architecture's own", str)=None,
+    photo_aspect:Param("With --cache: width/height of the photographs the images were stretched from (1.333: 4:3 photographs "
+                       "stored as squares); crops then see them in their own shape. Default 1: not stretched", float)=None,
 ):
     "Train a ResNet-family model on Imagenette, Imagewoof or any ImageNet-style folder; progress, then a results table."
     _console_progress()

@@ -11,7 +11,7 @@ from fastai.vision.all import *
 # %% auto #0
 __all__ = ['IMAGENETTE_NAMES', 'IMAGEWOOF_NAMES', 'DATASETS', 'WNID_NAMES', 'check_image_folder', 'data_path', 'image_files',
            'class_names', 'default_presize', 'imagenet_block', 'get_dls', 'cache_folder', 'ImageCache', 'image_cache',
-           'random_crop_boxes', 'RandomResizedCropBatch', 'CachedDL', 'cached_dls']
+           'random_crop_boxes', 'resize_crop_boxes', 'RandomResizedCropBatch', 'CachedDL', 'cached_dls']
 
 # %% ../nbs/05_data.ipynb #8a9bbdc5
 IMAGENETTE_NAMES = {
@@ -129,7 +129,7 @@ def _check_positive(**kwargs):
         if not isinstance(v, (int, np.integer)) or v < 1: raise FastresError(f"`{k}` must be a positive whole number, not {v!r}.")
 
 def get_dls(dataset='imagenette', size=128, bs=64, path=None, presize=None, min_scale=0.35, n_per_class=None, seed=42,
-            cache=False, **kwargs) -> DataLoaders:
+            cache=False, photo_aspect=1., **kwargs) -> DataLoaders:
     "`DataLoaders` for `dataset` (or the ImageNet-style folder `path`) at `size` px, batch size `bs`; `cache=True`: the fast path (see below)."
     _check_positive(size=size, bs=bs)
     presize = ifnone(presize, default_presize(size))
@@ -138,7 +138,9 @@ def get_dls(dataset='imagenette', size=128, bs=64, path=None, presize=None, min_
     path = data_path(dataset, path, presize)
     files = image_files(path, n_per_class, seed)
     block = imagenet_block(size, presize, min_scale, names=class_names(files))
-    if cache: return cached_dls(block, files, size=size, presize=presize, bs=bs, min_scale=min_scale, path=path, **kwargs)
+    if cache: return cached_dls(block, files, size=size, presize=presize, bs=bs, min_scale=min_scale, path=path,
+                                photo_aspect=photo_aspect, **kwargs)
+    if photo_aspect != 1: raise FastresError("photo_aspect is a setting of the cached pipeline: use cache=True, or leave it at 1.")
     return block.dataloaders(files, path=path, bs=bs, **kwargs)
 
 # %% ../nbs/05_data.ipynb #01939333
@@ -274,6 +276,14 @@ def random_crop_boxes(n, h, w, min_scale=0.35, ratio=(3/4, 4/3), max_scale=1., t
         cw[none], ch[none], left[none], top[none] = fw, fh, (w-fw)//2, (h-fh)//2
     return torch.stack([left, top, cw, ch], 1)
 
+def resize_crop_boxes(n, h, w, aspect=1., random=True):
+    "`n` boxes of fastai's `Resize(method='crop')` in an `h`x`w` image: the largest of width/height `aspect`, at a random place (`random`) or centred."
+    cw, ch = (w, w/aspect) if w/h < aspect else (h*aspect, h)
+    cw, ch = math.floor(cw + 1e-6), math.floor(ch + 1e-6)  # whole pixels, as fastai's crop
+    pos = torch.rand(n, 2) if random and (cw < w or ch < h) else torch.full((n, 2), 0.5)
+    left, top = (pos[:, 0]*(w-cw)).floor(), (pos[:, 1]*(h-ch)).floor()
+    return torch.stack([left, top, torch.full((n,), float(cw)), torch.full((n,), float(ch))], 1)
+
 def _affine(boxes, h, w, flip):
     "The `affine_grid` matrices that map the output grid onto each box (align_corners=False), mirrored where `flip`."
     l, t, cw, ch = boxes.unbind(1)
@@ -287,20 +297,32 @@ def _affine(boxes, h, w, flip):
 class RandomResizedCropBatch(RandTransform):
     "fastai's `RandomResizedCrop`+`FlipItem` on a batch of image tensors: a crop per image, validation's centre crop, one `grid_sample`."
     split_idx, order = None, 30  # after IntToFloatTensor, before Normalize
-    def __init__(self, size, min_scale=0.35, ratio=(3/4, 4/3), val_xtra=0.14, p_flip=0.5, mode='bilinear', **kwargs):
+    def __init__(self, size, min_scale=0.35, ratio=(3/4, 4/3), val_xtra=0.14, p_flip=0.5, mode='bilinear', photo_aspect=1., **kwargs):
         super().__init__(**kwargs)
+        if not (isinstance(photo_aspect, (int, float)) and math.isfinite(photo_aspect) and photo_aspect > 0):
+            raise FastresError(f"photo_aspect is the width/height of the photographs the images were stretched from (1: not "
+                               f"stretched; 4/3: landscape 4:3 photographs stored as squares), not {photo_aspect!r}.")
         self.size = (size, size) if isinstance(size, int) else tuple(size)  # (height, width)
-        store_attr('min_scale,ratio,val_xtra,p_flip,mode')
+        store_attr('min_scale,ratio,val_xtra,p_flip,mode,photo_aspect')
 
     def before_call(self, b, split_idx): self.do, self.valid = True, bool(split_idx)
 
     def boxes(self, n, h, w):
         "This call's boxes: random ones in training, the validation crop of fastai's `RandomResizedCrop` otherwise."
-        if not self.valid: return random_crop_boxes(n, h, w, self.min_scale, self.ratio)
-        # fastai resizes the whole image to size+xtra and keeps the centre `size`: the centre share size/(size+xtra)
-        xtra = math.ceil(max(self.size)*self.val_xtra/8)*8
-        ch, cw = h*self.size[0]/(self.size[0]+xtra), w*self.size[1]/(self.size[1]+xtra)
-        return tensor([[(w-cw)/2, (h-ch)/2, cw, ch]]).expand(n, 4)
+        # Work in the photograph's own frame (stored width x photo_aspect). fastbook's presizing first takes
+        # `Resize`'s crop of the output's shape from it (random in training, centred in validation), then
+        # `RandomResizedCrop` within that. For square images of square photographs the first crop is the whole image.
+        a = self.photo_aspect
+        base = resize_crop_boxes(n, h, w*a, self.size[1]/self.size[0], random=not self.valid)
+        bh, bw = float(base[0, 3]), float(base[0, 2])
+        if not self.valid: inner = random_crop_boxes(n, int(bh), int(bw), self.min_scale, self.ratio)
+        else:
+            # fastai resizes the whole image to size+xtra and keeps the centre `size`: the centre share size/(size+xtra)
+            xtra = math.ceil(max(self.size)*self.val_xtra/8)*8
+            ch, cw = bh*self.size[0]/(self.size[0]+xtra), bw*self.size[1]/(self.size[1]+xtra)
+            inner = tensor([[(bw-cw)/2, (bh-ch)/2, cw, ch]]).expand(n, 4)
+        boxes = inner + torch.cat([base[:, :2], torch.zeros(n, 2)], 1)
+        return boxes / tensor([a, 1., a, 1.]) if a != 1 else boxes  # back to the stored image's pixels
 
     def encodes(self, x:TensorImage):
         n, c, h, w = x.shape
@@ -333,12 +355,15 @@ class CachedDL(TfmdDL):
             return super().new(dataset, cls, cache=self.cache, rows=self.rows, ys=self.ys, **kwargs)
         # Items that are not in the cache (`test_dl`, `learn.predict`, an exported learner): fastai's usual
         # per-item decoding and resizing, then the same batch transforms.
-        kw = dict(bs=self.bs, device=self.device, after_item=[Resize(self.cache.presize, method=self.cache.method), ToTensor()],
+        # Stretched photographs (`photo_aspect` != 1): squish new photographs the same way, the crop then unstretches them.
+        stretched = any(getattr(t, 'photo_aspect', 1) != 1 for t in self.after_batch.fs)
+        method = ResizeMethod.Squish if stretched else self.cache.method
+        kw = dict(bs=self.bs, device=self.device, after_item=[Resize(self.cache.presize, method=method), ToTensor()],
                   after_batch=list(self.after_batch.fs), num_workers=0)
         return TfmdDL(dataset, **merge(kw, kwargs))
 
 # %% ../nbs/05_data.ipynb #1383442d
-def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_scale=0.35, val_xtra=0.14, method='crop',
+def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_scale=0.35, val_xtra=0.14, photo_aspect=1., method='crop',
                batch_tfms=None, folder=None, decode_workers=None, path='.', device=None, verbose=True, **kwargs) -> DataLoaders:
     "Fast `DataLoaders` for `dblock`'s items and labels from `source`: images decoded once into an `ImageCache`, batches augmented as tensors."
     _check_positive(size=size, bs=bs)
@@ -358,7 +383,7 @@ def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_s
     for i, rows in enumerate(dsets.splits):
         rows = torch.as_tensor(list(rows), dtype=torch.long)
         split_ys = torch.stack([ys[r] for r in rows.tolist()]) if len(rows) else tensor([])
-        tfms = [IntToFloatTensor(), RandomResizedCropBatch(size, min_scale=min_scale, val_xtra=val_xtra), *norm]
+        tfms = [IntToFloatTensor(), RandomResizedCropBatch(size, min_scale=min_scale, val_xtra=val_xtra, photo_aspect=photo_aspect), *norm]
         dls.append(CachedDL(dsets.subset(i), cache=cache, rows=rows, ys=split_ys, bs=bs if i == 0 else ifnone(val_bs, bs),
                             shuffle=i == 0, drop_last=i == 0, after_batch=tfms, device=device, **kwargs))
     return DataLoaders(*dls, path=path, device=device)

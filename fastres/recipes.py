@@ -89,6 +89,7 @@ class Recipe:
     presize: int|None = None        # the cache's image size (default: 1.25 x size)
     min_scale: float = 0.35         # smallest share of the image a random crop keeps
     val_xtra: float = 0.14          # validation keeps the centre size/(size+xtra): fastai's RandomResizedCrop; 0: the whole image
+    photo_aspect: float = 1.        # width/height of the photographs the stored images were stretched from (cached pipeline)
     bs: int = 32                    # twice the optimiser steps of the leaderboard's 64 (see 'Five epochs' below)
     cache: bool = True              # decode once, augment batches as tensors (`get_dls(cache=True)`)
     arch: str = 'xresnet50'
@@ -118,6 +119,8 @@ class Recipe:
             if 'pct_start' not in inspect.signature(getattr(Learner, f'fit_{self.schedule}')).parameters:
                 raise FastresError(f"Schedule {self.schedule!r} has no pct_start: use 'flat_cos' or 'one_cycle', or pct_start=None.")
             if not 0 <= self.pct_start <= 1: raise FastresError(f"pct_start is a share of training: in [0, 1], not {self.pct_start!r}.")
+        if not (isinstance(self.photo_aspect, (int, float)) and self.photo_aspect > 0):
+            raise FastresError(f"photo_aspect is a width/height ratio above 0 (1: images not stretched), not {self.photo_aspect!r}.")
         if self.shortcut not in (None, *SHORTCUTS):
             raise FastresError(f"Unknown shortcut {self.shortcut!r}: use None (the arch's own) or one of {', '.join(SHORTCUTS)}.")
 
@@ -137,6 +140,7 @@ class Recipe:
         "The data: `get_dls` with this recipe's sizes and augmentation (`kwargs` go to it)."
         # fastai's own pipeline (cache=False) validates on the whole image: `val_xtra` is the cached pipeline's.
         if self.cache: kwargs = dict(val_xtra=self.val_xtra) | kwargs
+        kwargs = dict(photo_aspect=self.photo_aspect) | kwargs  # (get_dls refuses one other than 1 without the cache)
         return get_dls(self.dataset, size=self.size, bs=self.bs, path=path, presize=self.presize, min_scale=self.min_scale,
                        cache=self.cache, **kwargs)
 
