@@ -82,8 +82,7 @@ def check_opts(**opts):
         if not opts.get('cache'): raise FastresError("--val_xtra sets the validation crop of the cached pipeline: add --cache, or leave "
                                                      "--val_xtra out (fastai's pipeline validates on the whole image).")
     if given('photo_aspect'):
-        if not (math.isfinite(opts['photo_aspect']) and opts['photo_aspect'] > 0):
-            bad('photo_aspect', "the width/height of the photographs the images were stretched from, such as 1.333 (4:3)")
+        check_photo_aspect(opts['photo_aspect'], '--photo_aspect')
         if not opts.get('cache'): raise FastresError("--photo_aspect is a setting of the cached pipeline: add --cache, or leave "
                                                      "--photo_aspect out (images that were not stretched).")
     if given('start_lr') and given('end_lr') and not opts['start_lr'] < opts['end_lr']:

@@ -11,7 +11,8 @@ from fastai.vision.all import *
 # %% auto #0
 __all__ = ['IMAGENETTE_NAMES', 'IMAGEWOOF_NAMES', 'DATASETS', 'WNID_NAMES', 'check_image_folder', 'data_path', 'image_files',
            'class_names', 'default_presize', 'imagenet_block', 'get_dls', 'cache_folder', 'ImageCache', 'image_cache',
-           'random_crop_boxes', 'resize_crop_boxes', 'RandomResizedCropBatch', 'CachedDL', 'cached_dls']
+           'random_crop_boxes', 'resize_crop_boxes', 'check_photo_aspect', 'RandomResizedCropBatch', 'CachedDL',
+           'cached_dls']
 
 # %% ../nbs/05_data.ipynb #8a9bbdc5
 IMAGENETTE_NAMES = {
@@ -294,14 +295,18 @@ def _affine(boxes, h, w, flip):
     return theta
 
 # %% ../nbs/05_data.ipynb #f47af275
+def check_photo_aspect(a, name='photo_aspect'):
+    "Raise a `FastresError` unless `a` can be the width/height of the photographs that images were stretched from."
+    if not (isinstance(a, (int, float)) and not isinstance(a, bool) and math.isfinite(a) and a > 0):
+        raise FastresError(f"{name} must be the width/height of the photographs the images were stretched from, above 0 "
+                           f"(1: not stretched; 4/3: landscape 4:3 photographs stored as squares), not {a!r}.")
+
 class RandomResizedCropBatch(RandTransform):
     "fastai's `RandomResizedCrop`+`FlipItem` on a batch of image tensors: a crop per image, validation's centre crop, one `grid_sample`."
     split_idx, order = None, 30  # after IntToFloatTensor, before Normalize
     def __init__(self, size, min_scale=0.35, ratio=(3/4, 4/3), val_xtra=0.14, p_flip=0.5, mode='bilinear', photo_aspect=1., **kwargs):
         super().__init__(**kwargs)
-        if not (isinstance(photo_aspect, (int, float)) and math.isfinite(photo_aspect) and photo_aspect > 0):
-            raise FastresError(f"photo_aspect is the width/height of the photographs the images were stretched from (1: not "
-                               f"stretched; 4/3: landscape 4:3 photographs stored as squares), not {photo_aspect!r}.")
+        check_photo_aspect(photo_aspect)
         self.size = (size, size) if isinstance(size, int) else tuple(size)  # (height, width)
         store_attr('min_scale,ratio,val_xtra,p_flip,mode,photo_aspect')
 
@@ -322,7 +327,7 @@ class RandomResizedCropBatch(RandTransform):
             ch, cw = bh*self.size[0]/(self.size[0]+xtra), bw*self.size[1]/(self.size[1]+xtra)
             inner = tensor([[(bw-cw)/2, (bh-ch)/2, cw, ch]]).expand(n, 4)
         boxes = inner + torch.cat([base[:, :2], torch.zeros(n, 2)], 1)
-        return boxes / tensor([a, 1., a, 1.]) if a != 1 else boxes  # back to the stored image's pixels
+        return boxes / tensor([a, 1., a, 1.])  # back to the stored image's pixels
 
     def encodes(self, x:TensorImage):
         n, c, h, w = x.shape
@@ -335,9 +340,9 @@ class RandomResizedCropBatch(RandTransform):
 # %% ../nbs/05_data.ipynb #25308388
 class CachedDL(TfmdDL):
     "A `TfmdDL` reading the images of `dataset` from rows `rows` of an `ImageCache`, with targets `ys`; no worker processes."
-    def __init__(self, dataset=None, cache=None, rows=None, ys=None, **kwargs):
+    def __init__(self, dataset=None, cache=None, rows=None, ys=None, photo_aspect=1., **kwargs):
         kwargs['num_workers'] = 0  # the batches come from memory: the cores are the model's
-        self.cache, self.rows, self.ys = cache, rows, ys
+        self.cache, self.rows, self.ys, self.photo_aspect = cache, rows, ys, photo_aspect
         super().__init__(dataset, **kwargs)
 
     def create_item(self, s):
@@ -352,12 +357,11 @@ class CachedDL(TfmdDL):
 
     def new(self, dataset=None, cls=None, **kwargs):
         if dataset is None or dataset is self.dataset:
-            return super().new(dataset, cls, cache=self.cache, rows=self.rows, ys=self.ys, **kwargs)
+            return super().new(dataset, cls, cache=self.cache, rows=self.rows, ys=self.ys, photo_aspect=self.photo_aspect, **kwargs)
         # Items that are not in the cache (`test_dl`, `learn.predict`, an exported learner): fastai's usual
         # per-item decoding and resizing, then the same batch transforms.
         # Stretched photographs (`photo_aspect` != 1): squish new photographs the same way, the crop then unstretches them.
-        stretched = any(getattr(t, 'photo_aspect', 1) != 1 for t in self.after_batch.fs)
-        method = ResizeMethod.Squish if stretched else self.cache.method
+        method = ResizeMethod.Squish if self.photo_aspect != 1 else self.cache.method
         kw = dict(bs=self.bs, device=self.device, after_item=[Resize(self.cache.presize, method=method), ToTensor()],
                   after_batch=list(self.after_batch.fs), num_workers=0)
         return TfmdDL(dataset, **merge(kw, kwargs))
@@ -367,6 +371,7 @@ def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_s
                batch_tfms=None, folder=None, decode_workers=None, path='.', device=None, verbose=True, **kwargs) -> DataLoaders:
     "Fast `DataLoaders` for `dblock`'s items and labels from `source`: images decoded once into an `ImageCache`, batches augmented as tensors."
     _check_positive(size=size, bs=bs)
+    check_photo_aspect(photo_aspect)  # before the decoding, which takes minutes
     presize = ifnone(presize, default_presize(size))
     dsets = dblock.datasets(source)
     if len(dsets.tls) != 2 or dsets.n_inp != 1:
@@ -385,5 +390,5 @@ def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_s
         split_ys = torch.stack([ys[r] for r in rows.tolist()]) if len(rows) else tensor([])
         tfms = [IntToFloatTensor(), RandomResizedCropBatch(size, min_scale=min_scale, val_xtra=val_xtra, photo_aspect=photo_aspect), *norm]
         dls.append(CachedDL(dsets.subset(i), cache=cache, rows=rows, ys=split_ys, bs=bs if i == 0 else ifnone(val_bs, bs),
-                            shuffle=i == 0, drop_last=i == 0, after_batch=tfms, device=device, **kwargs))
+                            photo_aspect=photo_aspect, shuffle=i == 0, drop_last=i == 0, after_batch=tfms, device=device, **kwargs))
     return DataLoaders(*dls, path=path, device=device)

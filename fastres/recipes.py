@@ -11,7 +11,7 @@ from fastai.layers import SimpleSelfAttention
 from .core import *
 from .layers import ResBlock
 from .xresnet import *
-from .data import get_dls
+from .data import get_dls, check_photo_aspect
 from .learner import resnet_learner, get_opt
 
 # %% auto #0
@@ -119,8 +119,7 @@ class Recipe:
             if 'pct_start' not in inspect.signature(getattr(Learner, f'fit_{self.schedule}')).parameters:
                 raise FastresError(f"Schedule {self.schedule!r} has no pct_start: use 'flat_cos' or 'one_cycle', or pct_start=None.")
             if not 0 <= self.pct_start <= 1: raise FastresError(f"pct_start is a share of training: in [0, 1], not {self.pct_start!r}.")
-        if not (isinstance(self.photo_aspect, (int, float)) and self.photo_aspect > 0):
-            raise FastresError(f"photo_aspect is a width/height ratio above 0 (1: images not stretched), not {self.photo_aspect!r}.")
+        check_photo_aspect(self.photo_aspect)
         if self.shortcut not in (None, *SHORTCUTS):
             raise FastresError(f"Unknown shortcut {self.shortcut!r}: use None (the arch's own) or one of {', '.join(SHORTCUTS)}.")
 
