@@ -25,8 +25,9 @@ Parts:
             the ~20 minutes then moves both sides alike
   recipe    step time of Recipe()'s model with each leaderboard trick added in turn (ReLU, Mish, self-attention,
             MaxBlurPool): what each costs on this machine
-  blurpool  MaxBlurPool's blur as a depthwise convolution (fastres before) vs as two average pools (now): the layer
-            alone, and the training step of Recipe.mininet() and its deeper version (not in the default set)
+  blurpool  MaxBlurPool three ways: the blur as a depthwise convolution (fastres at first), as average pools after PyTorch's
+            max pool under autocast (next), as average pools after a compiled max in the input's dtype (now): the layer
+            alone, and the training steps of Recipe.mininet(), its deeper version and Recipe.leaderboard() (not in the default set)
   curves    the training loss of the same run in fp32 (fastai's Adam) and on fastres's default path (bf16,
             channels-last, fused Adam): same seed, same batches
   accuracy  `Recipe()` or `Recipe.<preset>()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/; then the
@@ -274,11 +275,22 @@ def part_recipe(args, device):
     return time_steps(learners, args, Recipe().arch)
 
 class ConvBlurPool(MaxBlurPool):
-    "MaxBlurPool as fastres computed it before: replicate pad + max pool, reflect pad, then the blur as a depthwise convolution."
+    "MaxBlurPool as fastres computed it first: replicate pad + max pool, reflect pad, then the blur as a depthwise convolution."
     def forward(self, x):
         x = F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1)
         x = F.pad(x, (self.pad,)*4, mode='reflect')
         return F.conv2d(x, self.kernel.to(x.dtype).expand(x.shape[1], 1, *self.kernel.shape[2:]), stride=self.stride, groups=x.shape[1])
+
+class AutocastBlurPool(MaxBlurPool):
+    "MaxBlurPool as fastres computed it next: the blur as average pools, but PyTorch's max pool, and under autocast (whose padding returns fp32)."
+    def forward(self, x):
+        x = F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1)
+        x = F.pad(x, (self.pad,)*4, mode='reflect')
+        for _ in range(self.kernel.shape[-1]-2): x = F.avg_pool2d(x, 2, stride=1)
+        return F.avg_pool2d(x, 2, stride=self.stride)
+
+BLUR_POOLS = {'depthwise convolution': ConvBlurPool, 'average pools, max pool, autocast': AutocastBlurPool,
+              'average pools, compiled max, own dtype': MaxBlurPool}
 
 def _swap_blur(m, cls):
     for o in m.modules():
@@ -286,35 +298,40 @@ def _swap_blur(m, cls):
     return m
 
 def part_blurpool(args, device):
-    """MaxBlurPool's blur as a depthwise convolution (before) vs as two average pools (now): the layer alone, forward +
-    backward at the stem's size, then the training step of the mini nets that use it (same process, interleaved rounds)."""
-    res, stem = [], args.size//2
+    """MaxBlurPool three ways: the blur as a depthwise convolution (fastres at first); as two average pools after PyTorch's
+    max pool, under autocast, which pads in fp32 and so returned fp32 (next); as average pools after a compiled max, in
+    the input's dtype (now). The layer alone, forward + backward under autocast as in training, at the stem's size
+    and at the leaderboard model's first max-pooled shortcut; then the training steps of the recipes that use it (same
+    process, interleaved rounds)."""
+    res = []
     if device.type == 'cpu': tune_malloc()  # as in the training step (resnet_learner does it): no page faults per call
-    x = torch.randn(args.bs, 64, stem, stem, device=device).to(memory_format=torch.channels_last)
     dt = torch.bfloat16 if device.type == 'cpu' else torch.float16
-    def layer(cls):
+    def layer(cls, x):
         xi = x.to(dt).requires_grad_()
         def f():
-            y = cls()(xi); y.backward(torch.ones_like(y)); sync(device)
+            with torch.autocast(device.type, dtype=dt): y = cls()(xi)
+            y.backward(torch.ones_like(y)); sync(device)
         return f
-    fs, times = {'depthwise convolution': layer(ConvBlurPool), 'average pools': layer(MaxBlurPool)}, {}
-    for r in range(args.rounds + 1):
-        for k, f in fs.items():
-            ts = []
-            for _ in range(5): t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
-            if r: times.setdefault(k, []).extend(ts)
-    base = float(np.median(times['depthwise convolution']))
-    for k, ts in times.items():
-        t = float(np.median(ts))
-        res.append(dict(what=f'MaxBlurPool alone, forward + backward ({args.bs}x64x{stem}x{stem}, {str(dt)[6:]}, channels-last)', variant=k,
-                        ms=1000*t, iqr_ms=1000*float(np.subtract(*np.percentile(ts, [75, 25]))), speedup=base/t))
-        print(f"  MaxBlurPool alone  {k:24s} {1000*t:8.1f} ms  x{base/t:.2f}", flush=True)
-    dls = batch_dls(args.bs, args.size, args.steps, device=device)
-    for arch in ('mininet', 'mininet_deep'):
-        learners = {k: _swap_blur(Recipe.mininet(arch=arch).learner(dls, n_out=10, c_in=3, path='/tmp'), cls)
-                    for k, cls in (('depthwise convolution', ConvBlurPool), ('average pools', MaxBlurPool))}
-        for r in step_rows(step_times(learners, args, arch), args, arch):
-            res.append(dict(what=f'Recipe.mininet(arch={arch!r}) training step', **{k: r[k] for k in ('variant', 'ms', 'iqr_ms', 'speedup')}))
+    for c, px in ((64, args.size//2), (256, args.size//4)):
+        x = torch.randn(args.bs, c, px, px, device=device).to(memory_format=torch.channels_last)
+        fs, times = {k: layer(cls, x) for k, cls in BLUR_POOLS.items()}, {}
+        for r in range(args.rounds + 1):
+            for k, f in fs.items():
+                ts = []
+                for _ in range(5): t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
+                if r: times.setdefault(k, []).extend(ts)
+        base = float(np.median(times['depthwise convolution']))
+        for k, ts in times.items():
+            t = float(np.median(ts))
+            res.append(dict(what=f'MaxBlurPool alone, forward + backward ({args.bs}x{c}x{px}x{px}, {str(dt)[6:]} autocast, channels-last)', variant=k,
+                            ms=1000*t, iqr_ms=1000*float(np.subtract(*np.percentile(ts, [75, 25]))), speedup=base/t))
+            print(f"  MaxBlurPool alone {c}x{px}x{px} {k:40s} {1000*t:8.1f} ms  x{base/t:.2f}", flush=True)
+    for name, recipe in (('mininet', Recipe.mininet()), ('mininet_deep', Recipe.mininet(arch='mininet_deep')), ('leaderboard', Recipe.leaderboard())):
+        dls = batch_dls(recipe.bs, args.size, args.steps, device=device)
+        learners = {k: _swap_blur(recipe.learner(dls, n_out=10, c_in=3, path='/tmp'), cls) for k, cls in BLUR_POOLS.items()}
+        for r in step_rows(step_times(learners, args, name), argparse.Namespace(**(vars(args) | dict(bs=recipe.bs))), name):
+            call = 'Recipe.leaderboard()' if name == 'leaderboard' else f"Recipe.mininet(arch={recipe.arch!r})"
+            res.append(dict(what=f'{call} training step (batch {recipe.bs})', **{k: r[k] for k in ('variant', 'ms', 'iqr_ms', 'speedup')}))
     return res
 
 def train_flops(arch, bs, size):
@@ -703,8 +720,8 @@ def report(o):
                                         ('time vs ReLU', lambda r: f"{1/r['speedup']:.2f}x")]))
     if 'blurpool' in o:
         st = o['settings']
-        s.append(f"\n## MaxBlurPool's blur: a depthwise convolution (before) or two average pools (now) ({st['size']} px, batch {st['bs']})\n")
-        s.append(md_table(o['blurpool'], [('what', lambda r: r['what']), ('blur computed as', lambda r: r['variant']),
+        s.append(f"\n## MaxBlurPool three ways: the blur as a depthwise convolution (first), as average pools after PyTorch's max pool under autocast (next), as average pools after a compiled max in the input's dtype (now) ({st['size']} px)\n")
+        s.append(md_table(o['blurpool'], [('what', lambda r: r['what']), ('MaxBlurPool computed as', lambda r: r['variant']),
                                           ('ms', lambda r: fmt(r['ms'], '.1f')), ('IQR ms', lambda r: fmt(r['iqr_ms'], '.1f')),
                                           ('speed-up', lambda r: f"{r['speedup']:.2f}x")]))
     if 'curves' in o:

@@ -15,9 +15,81 @@ from .data import get_dls, check_photo_aspect
 from .learner import resnet_learner, get_opt
 
 # %% auto #0
-__all__ = ['MaxBlurPool', 'with_blur_pool', 'SelfAttention', 'add_self_attention', 'recipe_model', 'Recipe']
+__all__ = ['max2_kernels', 'MaxBlurPool', 'with_blur_pool', 'SelfAttention', 'add_self_attention', 'recipe_model', 'Recipe']
 
 # %% ../nbs/10_recipes.ipynb #0cc3ac89
+import contextlib, warnings
+
+def _max2(x):
+    "The maximum of each 2x2 window with stride 1, the far edges repeated: MaxBlurPool's first step, the size of `x`."
+    p = F.pad(x, (0, 1, 0, 1), mode='replicate')
+    return torch.maximum(torch.maximum(p[..., :-1, :-1], p[..., :-1, 1:]), torch.maximum(p[..., 1:, :-1], p[..., 1:, 1:]))
+
+def _max2_grad(x, g):
+    "The input gradient of `_max2` as max pooling routes it: each window's to the first of its maxima in reading order."
+    p = F.pad(x, (0, 1, 0, 1), mode='replicate')
+    a, b, c, d = p[..., :-1, :-1], p[..., :-1, 1:], p[..., 1:, :-1], p[..., 1:, 1:]  # each pixel and 3 neighbours
+    m = torch.maximum(torch.maximum(a, b), torch.maximum(c, d))
+    wa = a == m; wb = ~wa & (b == m); wc = ~(wa | wb) & (c == m); wd = ~(wa | wb | wc)
+    zero = g.new_zeros(())
+    ga, gb, gc, gd = (torch.where(w, g, zero) for w in (wa, wb, wc, wd))
+    # Hand the neighbours' shares back to them (shift right, down, both). At the far edges a neighbour is the pixel
+    # itself, which wins that tie as `a`: the shares shifted off the edge are zeros.
+    return ga + F.pad(gb, (1, -1, 0, 0)) + F.pad(gc, (0, 0, 1, -1)) + F.pad(gd, (1, -1, 1, -1))
+
+def _any_batch(*ts):
+    "Batch size dynamic, the other sizes static: one compiled kernel per layer shape, vectorised over the channels."
+    for t in ts:
+        if t.shape[0] > 1: torch._dynamo.mark_dynamic(t, 0)  # (sizes 0 and 1 are always specialised)
+        for i in range(1, t.dim()): torch._dynamo.mark_static(t, i)
+    return ts
+
+@contextlib.contextmanager
+def _recompiles():
+    "Room for a kernel per layer shape, dtype and layout: past torch's default of 8 per function it would run uncompiled."
+    c = torch._dynamo.config  # (set and restored by hand: `config.patch` took 0.36 ms a call)
+    old = c.recompile_limit
+    c.recompile_limit = max(64, old)
+    try: yield
+    finally: c.recompile_limit = old
+
+_max2_kernels = None
+
+def max2_kernels():
+    "`MaxBlurPool`'s max step and its gradient as compiled CPU kernels (one pass over memory each), or None where compiling fails."
+    global _max2_kernels
+    if _max2_kernels is None:
+        try:
+            f, b = torch.compile(_max2), torch.compile(_max2_grad)
+            x = torch.randn(2, 3, 5, 6)
+            torch.testing.assert_close(f(*_any_batch(x)), F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1))
+            b(*_any_batch(x, x))
+            _max2_kernels = f, b
+        except Exception as e:
+            warnings.warn(f"MaxBlurPool could not compile its kernels ({type(e).__name__}: {str(e)[:200]}); "
+                          "it uses PyTorch's max_pool2d instead, which is slower on CPU.")
+            _max2_kernels = False
+    return _max2_kernels or None
+
+class _Max2Function(torch.autograd.Function):
+    "`_max2` on CPU through `max2_kernels` (given plain tensors, as `FastMish`'s kernels in 01_layers)."
+    @staticmethod
+    def forward(ctx, x):
+        x = x.as_subclass(torch.Tensor)
+        ctx.save_for_backward(x)
+        with _recompiles(): return max2_kernels()[0](*_any_batch(x))
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        with _recompiles(): return max2_kernels()[1](*_any_batch(x, g.as_subclass(torch.Tensor)))
+
+def _max_2x2(x):
+    "`_max2` of `x`: the compiled kernels for a CPU batch, PyTorch's max pool otherwise."
+    if x.device.type == 'cpu' and x.dim() == 4 and max2_kernels():
+        y = _Max2Function.apply(x)
+        return y if type(y) is type(x) else y.as_subclass(type(x))  # a `TensorImage` stays one
+    return F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1)
+
 class MaxBlurPool(Module):
     "Anti-aliased max pooling (Zhang 2019): max over 2x2 windows with stride 1, then a binomial blur applied with `stride`."
     def __init__(self, stride=2, blur=3):
@@ -26,13 +98,16 @@ class MaxBlurPool(Module):
         self.register_buffer('kernel', (k[:, None]*k[None, :]/k.sum()**2)[None, None], persistent=False)
 
     def forward(self, x):
-        x = F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1)  # same size: pad the far edges
-        if self.pad: x = F.pad(x, (self.pad,)*4, mode='reflect')  # as Zhang's antialiased-cnns: no dark frame from zeros
-        n = self.kernel.shape[-1]
-        if n == 1: return x[..., ::self.stride, ::self.stride]
-        # the binomial blur is n-1 box filters of width 2 in a row: average pools, the last one strided
-        for _ in range(n-2): x = F.avg_pool2d(x, 2, stride=1)
-        return F.avg_pool2d(x, 2, stride=self.stride)
+        # CPU autocast pads in fp32 (its list of fp32 ops), which would turn the pooling, and a residual stream after
+        # it, to fp32. A maximum is exact in any dtype; the blur rounds its averages to the input's.
+        with torch.autocast(x.device.type, enabled=False):
+            x = _max_2x2(x)  # same size: the far edges repeated
+            if self.pad: x = F.pad(x, (self.pad,)*4, mode='reflect')  # as Zhang's antialiased-cnns: no dark frame from zeros
+            n = self.kernel.shape[-1]
+            if n == 1: return x[..., ::self.stride, ::self.stride]
+            # the binomial blur is n-1 box filters of width 2 in a row: average pools, the last one strided
+            for _ in range(n-2): x = F.avg_pool2d(x, 2, stride=1)
+            return F.avg_pool2d(x, 2, stride=self.stride)
 
 def with_blur_pool(model):
     "`model` with each `nn.MaxPool2d` replaced by a `MaxBlurPool` of the same stride (in place; returned for chaining)."
