@@ -48,10 +48,11 @@ def _any_batch(*ts):
 def _recompiles():
     "Room for a kernel per layer shape, dtype and layout: past torch's default of 8 per function it would run uncompiled."
     c = torch._dynamo.config  # (set and restored by hand: `config.patch` took 0.36 ms a call)
-    old = c.recompile_limit
-    c.recompile_limit = max(64, old)
+    k = 'recompile_limit' if hasattr(c, 'recompile_limit') else 'cache_size_limit'  # (its name before torch 2.7)
+    old = getattr(c, k)
+    setattr(c, k, max(64, old))
     try: yield
-    finally: c.recompile_limit = old
+    finally: setattr(c, k, old)
 
 _max2_kernels = None
 
