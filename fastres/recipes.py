@@ -85,8 +85,8 @@ class _Max2Function(torch.autograd.Function):
         with _recompiles(): return max2_kernels()[1](*_any_batch(x, g.as_subclass(torch.Tensor)))
 
 def _max_2x2(x):
-    "`_max2` of `x`: the compiled kernels for a CPU batch, PyTorch's max pool otherwise."
-    if x.device.type == 'cpu' and x.dim() == 4 and max2_kernels():
+    "`_max2` of `x`: the compiled kernels for a CPU batch, PyTorch's max pool otherwise (and inside `torch.compile`, which fuses its own)."
+    if x.device.type == 'cpu' and x.dim() == 4 and not torch.compiler.is_compiling() and max2_kernels():
         y = _Max2Function.apply(x)
         return y if type(y) is type(x) else y.as_subclass(type(x))  # a `TensorImage` stays one
     return F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1)
