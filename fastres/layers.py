@@ -9,7 +9,7 @@ from fastai.layers import NormType, AvgPool, SEModule
 from .core import *
 
 # %% auto #0
-__all__ = ['SHORTCUTS', 'Norm', 'ConvLayer', 'init_cnn', 'ResBlock', 'mish_kernels', 'FastMish']
+__all__ = ['SHORTCUTS', 'mish_kernels', 'Norm', 'ConvLayer', 'init_cnn', 'ResBlock', 'CompiledKernels', 'FastMish']
 
 # %% ../nbs/01_layers.ipynb #ce116c4a
 _zero_types = (NormType.BatchZero, NormType.InstanceZero)
@@ -116,7 +116,7 @@ class ResBlock(Module):
         return self.act(out if self.shortcut is None else out + self.shortcut(x))
 
 # %% ../nbs/01_layers.ipynb #3e3976ba
-import warnings
+import contextlib, warnings
 
 def _mish_n(xf):
     "e^x and n = e^x(e^x+2), so that tanh(softplus(x)) = n/(n+2); beyond 20 that is 1 in fp32, the clamp keeps n finite."
@@ -133,23 +133,52 @@ def _mish_bwd(x, g):
     e, n = _mish_n(xf)
     return (g.float()*(n/(n+2) + xf*4*(n+1)/(n+2)**2*e/(1+e))).to(x.dtype)
 
-_mish_kernels = None
+@contextlib.contextmanager
+def _recompiles():
+    "Room for a kernel per shape, dtype, layout and grad mode: past torch's default of 8 per function it would run uncompiled."
+    c = torch._dynamo.config  # (set and restored by hand: `config.patch` took 0.36 ms a call)
+    k = 'recompile_limit' if hasattr(c, 'recompile_limit') else 'cache_size_limit'  # (its name before torch 2.7)
+    old = getattr(c, k)
+    setattr(c, k, max(64, old))
+    try: yield
+    finally: setattr(c, k, old)
 
-def mish_kernels():
-    "The (forward, backward) CPU kernels `FastMish` uses: compiled ones, or PyTorch's own where compiling fails."
-    global _mish_kernels
-    if _mish_kernels is None:
-        try:
-            f, b = torch.compile(_mish_fwd, dynamic=True), torch.compile(_mish_bwd, dynamic=True)
-            x = torch.linspace(-3, 3, 64)
-            torch.testing.assert_close(f(x), F.mish(x), atol=1e-5, rtol=1e-5)  # compiles now, and checks
-            b(x, x)
-            _mish_kernels = f, b
-        except Exception as e:
-            warnings.warn(f"FastMish could not compile its kernels ({type(e).__name__}: {str(e)[:200]}); "
-                          "it uses PyTorch's mish instead, which is slower on CPU.")
-            _mish_kernels = F.mish, lambda x, g: torch.ops.aten.mish_backward(g, x)
-    return _mish_kernels
+class CompiledKernels:
+    "A layer's (forward, backward) pair, compiled by `torch.compile(**kwargs)` and checked by `check(f, b)` on first call."
+    # Where compiling fails (no C++ compiler, say) it warns once and returns `fallback`, PyTorch's own kernels (None:
+    # the layer takes another path). Compiling happens on first use, not on import. `prep` gets each call's tensors
+    # first (to mark which sizes may vary, say).
+    def __init__(self, fwd, bwd, check, fallback=None, prep=None, owner='A layer', slow="PyTorch's kernels", **kwargs):
+        store_attr('fwd,bwd,check,fallback,prep,owner,slow,kwargs')
+        self.kernels = None
+    def _compiled(self, k):
+        k = torch.compile(k, **self.kwargs)
+        def run(*ts):
+            # A training run meets several versions (bf16 and fp32, with and without grad, the SE module's 1x1
+            # maps): past the limit torch would silently run the Python code instead.
+            with _recompiles(): return k(*(self.prep(*ts) if self.prep else ts))
+        return run
+    def __call__(self):
+        if self.kernels is None:
+            try:
+                f, b = self._compiled(self.fwd), self._compiled(self.bwd)
+                self.check(f, b)  # compiles now, and checks
+                self.kernels = f, b
+            except Exception as e:
+                warnings.warn(f"{self.owner} could not compile its kernels ({type(e).__name__}: {str(e)[:200]}); "
+                              f"it uses {self.slow} instead, which is slower on CPU.")
+                self.kernels = self.fallback or False
+        return self.kernels or None
+
+def _check_mish(f, b):
+    x = torch.linspace(-3, 3, 64)
+    torch.testing.assert_close(f(x), F.mish(x), atol=1e-5, rtol=1e-5)
+    b(x, x)
+
+# elementwise, so one kernel (dynamic sizes) serves every shape
+mish_kernels = CompiledKernels(_mish_fwd, _mish_bwd, _check_mish, owner='FastMish', slow="PyTorch's mish", dynamic=True,
+                               fallback=(F.mish, lambda x, g: torch.ops.aten.mish_backward(g, x)))
+mish_kernels.__doc__ = "The (forward, backward) CPU kernels `FastMish` uses: compiled ones, or PyTorch's own where compiling fails."
 
 class _MishFunction(torch.autograd.Function):
     "Mish on CPU through `mish_kernels`."

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fastai.vision.all import *
 from fastai.layers import SimpleSelfAttention
 from .core import *
-from .layers import ResBlock
+from .layers import ResBlock, CompiledKernels
 from .xresnet import *
 from .data import get_dls, check_photo_aspect
 from .learner import resnet_learner, get_opt
@@ -18,7 +18,7 @@ from .learner import resnet_learner, get_opt
 __all__ = ['max2_kernels', 'MaxBlurPool', 'with_blur_pool', 'SelfAttention', 'add_self_attention', 'recipe_model', 'Recipe']
 
 # %% ../nbs/10_recipes.ipynb #0cc3ac89
-import contextlib, warnings
+import warnings
 
 def _max2(x):
     "The maximum of each 2x2 window with stride 1, the far edges repeated: MaxBlurPool's first step, the size of `x`."
@@ -44,33 +44,14 @@ def _any_batch(*ts):
         for i in range(1, t.dim()): torch._dynamo.mark_static(t, i)
     return ts
 
-@contextlib.contextmanager
-def _recompiles():
-    "Room for a kernel per layer shape, dtype and layout: past torch's default of 8 per function it would run uncompiled."
-    c = torch._dynamo.config  # (set and restored by hand: `config.patch` took 0.36 ms a call)
-    k = 'recompile_limit' if hasattr(c, 'recompile_limit') else 'cache_size_limit'  # (its name before torch 2.7)
-    old = getattr(c, k)
-    setattr(c, k, max(64, old))
-    try: yield
-    finally: setattr(c, k, old)
+def _check_max2(f, b):
+    x = torch.randn(2, 3, 5, 6)
+    torch.testing.assert_close(f(x), F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1))
+    b(x, x)
 
-_max2_kernels = None
-
-def max2_kernels():
-    "`MaxBlurPool`'s max step and its gradient as compiled CPU kernels (one pass over memory each), or None where compiling fails."
-    global _max2_kernels
-    if _max2_kernels is None:
-        try:
-            f, b = torch.compile(_max2), torch.compile(_max2_grad)
-            x = torch.randn(2, 3, 5, 6)
-            torch.testing.assert_close(f(*_any_batch(x)), F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1))
-            b(*_any_batch(x, x))
-            _max2_kernels = f, b
-        except Exception as e:
-            warnings.warn(f"MaxBlurPool could not compile its kernels ({type(e).__name__}: {str(e)[:200]}); "
-                          "it uses PyTorch's max_pool2d instead, which is slower on CPU.")
-            _max2_kernels = False
-    return _max2_kernels or None
+# (`CompiledKernels` is 01_layers'; no fallback pair: `_max_2x2` takes PyTorch's max pool instead)
+max2_kernels = CompiledKernels(_max2, _max2_grad, _check_max2, prep=_any_batch, owner='MaxBlurPool', slow="PyTorch's max_pool2d")
+max2_kernels.__doc__ = "`MaxBlurPool`'s max step and its gradient as compiled CPU kernels (one pass over memory each), or None where compiling fails."
 
 class _Max2Function(torch.autograd.Function):
     "`_max2` on CPU through `max2_kernels` (given plain tensors, as `FastMish`'s kernels in 01_layers)."
@@ -78,18 +59,20 @@ class _Max2Function(torch.autograd.Function):
     def forward(ctx, x):
         x = x.as_subclass(torch.Tensor)
         ctx.save_for_backward(x)
-        with _recompiles(): return max2_kernels()[0](*_any_batch(x))
+        return max2_kernels()[0](x)
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        with _recompiles(): return max2_kernels()[1](*_any_batch(x, g.as_subclass(torch.Tensor)))
+        return max2_kernels()[1](x, g.as_subclass(torch.Tensor))
 
 def _max_2x2(x):
     "`_max2` of `x`: the compiled kernels for a CPU batch, PyTorch's max pool otherwise (and inside `torch.compile`, which fuses its own)."
     if x.device.type == 'cpu' and x.dim() == 4 and not torch.compiler.is_compiling() and max2_kernels():
         y = _Max2Function.apply(x)
         return y if type(y) is type(x) else y.as_subclass(type(x))  # a `TensorImage` stays one
-    return F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1)
+    # Max pooling's own padding (-inf) on both sides, the first row and column dropped: the same values and gradients
+    # as repeating the far edges, without the replicate pad, whose backward fails under torch.compile (torch 2.14).
+    return F.max_pool2d(x, 2, stride=1, padding=1)[..., 1:, 1:]
 
 class MaxBlurPool(Module):
     "Anti-aliased max pooling (Zhang 2019): max over 2x2 windows with stride 1, then a binomial blur applied with `stride`."
