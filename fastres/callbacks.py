@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_callbacks.ipynb #e804618c
 from __future__ import annotations
-import json, math, numbers, os, platform, random, re, sys, time, uuid
+import contextlib, json, math, numbers, os, platform, random, re, sys, time, uuid
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -21,8 +21,8 @@ from .layers import ConvLayer, ResBlock
 from .summary import model_flops
 
 # %% auto #0
-__all__ = ['Throughput', 'model_blocks', 'ResidualStats', 'plot_depth', 'ExperimentLog', 'read_experiments', 'plot_runs',
-           'checkpoint_files', 'Checkpoint']
+__all__ = ['Throughput', 'model_blocks', 'ResidualStats', 'plot_depth', 'precise_bn', 'PreciseBN', 'ExperimentLog',
+           'read_experiments', 'plot_runs', 'checkpoint_files', 'Checkpoint']
 
 # %% ../nbs/07_callbacks.ipynb #8276712f
 def _sync(model):
@@ -186,6 +186,43 @@ def color_dims(self:ResidualStats, idxs=None, n=6, figsize=None):
         self.color_dim(i, ax=ax)
         ax.set_title(self.names[i], fontsize=9)
     return axs
+
+# %% ../nbs/07_callbacks.ipynb #e9b0c45e
+def _bn_context(learn):
+    "The learner's forward-pass setting: its autocast (fastres' `precision`) and whether inputs go channels-last."
+    p = next((p for p in learn.model.parameters() if p.dim() == 4), None)
+    cl = p is not None and not p.is_contiguous() and p.is_contiguous(memory_format=torch.channels_last)
+    dt = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(getattr(learn, 'precision', None))
+    dev = p.device.type if p is not None else 'cpu'
+    return (torch.autocast(dev, dtype=dt) if dt else contextlib.nullcontext()), cl
+
+def precise_bn(learn, n_batches=None):
+    "Recompute every BatchNorm's running mean and variance as the average over `n_batches` training batches (all: None), weights fixed."
+    bns = [m for m in learn.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    if not bns: return learn
+    modes, moms = [m.training for m in learn.model.modules()], [b.momentum for b in bns]
+    ctx, cl = _bn_context(learn)
+    learn.model.eval()  # dropout and the like stay off: only the BatchNorms see batches as in training
+    for b in bns: b.reset_running_stats(); b.momentum = None; b.train()  # momentum None: the plain average
+    try:
+        with torch.no_grad(), ctx:
+            for i, b in enumerate(learn.dls.train):
+                if n_batches is not None and i >= n_batches: break
+                xb = b[:getattr(learn.dls, 'n_inp', 1 if len(b) == 1 else len(b)-1)]  # as `Learner.one_batch` splits it
+                if cl: xb = [x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x for x in xb]
+                learn.model(*xb)
+    finally:
+        for b, mom in zip(bns, moms): b.momentum = mom
+        for m, t in zip(learn.model.modules(), modes): m.training = t
+    return learn
+
+class PreciseBN(Callback):
+    "`precise_bn` before the last epoch's validation, so the recorded metrics, checkpoints and saved model have the precise statistics."
+    def __init__(self, n_batches=None): store_attr()
+    def before_fit(self): self.active = _training_fit(self.learn)  # not in lr_find or get_preds
+    def before_validate(self):
+        if self.active and self.epoch == self.n_epoch - 1: precise_bn(self.learn, self.n_batches)
+    def after_fit(self): self.active = False
 
 # %% ../nbs/07_callbacks.ipynb #de222617
 def _name(o):

@@ -152,7 +152,7 @@ def _weight_files(out): return sorted(Path(out).glob('*.pth')) + sorted((Path(ou
 
 # options added after the first runs were saved: a run whose args.json lacks one was trained with its value here
 _ADDED_OPTS = dict(presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None,
-                   photo_aspect=None)
+                   photo_aspect=None, precise_bn=False)
 
 def _differences(saved, opts):
     return [k for k in sorted(set(saved) | set(opts)) if k not in _NOT_RUN_OPTS and saved.get(k) != opts.get(k)]
@@ -201,13 +201,14 @@ def _with_tricks(arch, blur_pool=False, self_attention=False):
 
 def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, keep=1, opt='ranger', mom=None, sqrmom=None,
                   eps=None, lr=1e-2, wd=1e-2, label_smoothing=0.1, mixup=0., act=None, precision='auto', hparams=None,
-                  label=None, blur_pool=False, self_attention=False, shortcut=None, **kwargs) -> Learner:
+                  label=None, blur_pool=False, self_attention=False, shortcut=None, precise_bn=False, **kwargs) -> Learner:
     "`resnet_learner` for `fastres_train`: records, checkpoints and throughput in `out`; `MixUp` if `mixup`; `kwargs` go to `resnet_learner`."
     out = Path(out)
     make = _with_tricks(arch, blur_pool, self_attention)
     cbs = [Throughput(), ExperimentLog(label=label, arch=arch, hparams=hparams),
            Checkpoint(name, folder=out/'checkpoints', resume=resume, keep=keep), ShardCheck()]
     if mixup: cbs.append(MixUp(mixup))
+    if precise_bn: cbs.append(PreciseBN())
     if act is not None: kwargs['act_cls'] = ACTIVATIONS[act]
     if shortcut is not None: kwargs['shortcut'] = shortcut
     return resnet_learner(dls, make, opt=make_opt(opt, mom, sqrmom, eps), lr=lr, wd=wd, label_smoothing=label_smoothing,
@@ -256,7 +257,7 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
           epochs=5, lr=1e-2, sched='flat_cos', opt='ranger', mom=None, sqrmom=None, eps=None, wd=1e-2, mixup=0.,
           label_smoothing=0.1, sh=0., act=None, precision='auto', seed=42, runs=1, out=None, resume=False, keep=1,
           presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None,
-          photo_aspect=None, **data_kwargs) -> pd.DataFrame:
+          photo_aspect=None, precise_bn=False, **data_kwargs) -> pd.DataFrame:
     "Train `runs` models of `arch` as `fastres_train` does, in the folder `out`; the results table. `data_kwargs` go to `get_dls`."
     opts = {k: v for k, v in locals().items() if k != 'data_kwargs'} | data_kwargs
     check_opts(**opts)
@@ -280,7 +281,7 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
         label = f"{out.name}/{name}"
         learn = train_learner(dls, arch, out, name, resuming, keep, opt, mom, sqrmom, eps, lr, wd, label_smoothing, mixup,
                               act, precision, hparams=hparams | dict(seed=seed+i), label=label, blur_pool=blur_pool,
-                              self_attention=self_attention, shortcut=shortcut)
+                              self_attention=self_attention, shortcut=shortcut, precise_bn=precise_bn)
         try: fit_sched(learn, epochs, lr, sched)
         except KeyboardInterrupt:
             last = learn.checkpoint.last_saved
@@ -328,6 +329,7 @@ def fastres_train(
                    "leaderboard's best entry) or conv (a strided 1x1, He et al.). Default: the architecture's own", str)=None,
     photo_aspect:Param("With --cache: width/height of the photographs the images were stretched from (1.333: 4:3 photographs "
                        "stored as squares); crops then see them in their own shape. Default 1: not stretched", float)=None,
+    precise_bn:Param("Recompute the BatchNorm statistics over the training data, weights fixed, before the last validation", store_true)=False,
 ):
     "Train a ResNet-family model on Imagenette, Imagewoof or any ImageNet-style folder; progress, then a results table."
     _console_progress()

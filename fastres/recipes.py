@@ -13,6 +13,7 @@ from .layers import ResBlock, CompiledKernels
 from .xresnet import *
 from .data import get_dls, check_photo_aspect
 from .learner import resnet_learner, get_opt
+from .callbacks import PreciseBN
 
 # %% auto #0
 __all__ = ['max2_kernels', 'MaxBlurPool', 'with_blur_pool', 'SelfAttention', 'add_self_attention', 'recipe_model', 'Recipe']
@@ -166,6 +167,7 @@ class Recipe:
     eps: float = 1e-6
     wd: float = 1e-2
     label_smoothing: float = 0.1
+    precise_bn: bool = False        # recompute BatchNorm statistics over the training data before the last validation (07_callbacks)
     precision: str = 'auto'
     fused: bool = True
     seed: int|None = 42
@@ -210,6 +212,7 @@ class Recipe:
     def learner(self, dls, **kwargs) -> Learner:
         "A `resnet_learner` on `dls` for this recipe (`kwargs` go to it: `cbs`, `path`, ...)."
         opt = _opt_func(self.opt, self)
+        if self.precise_bn: kwargs['cbs'] = L(kwargs.get('cbs')) + [PreciseBN()]
         return resnet_learner(dls, self.model, loss_func=None, label_smoothing=self.label_smoothing, opt=opt, lr=self.lr,
                               wd=self.wd, precision=self.precision, fused=self.fused, **kwargs)
 

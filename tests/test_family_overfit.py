@@ -1,6 +1,6 @@
 """Every architecture of `fastres.family` learns: on one real Imagenette batch, repeated optimiser steps drive
-its loss down (a tiny overfit check). Reads a few JPEGs directly with PIL; set FASTRES_DATA to the imagenette2
-folder if it is not at ../shared/data/imagenette2 beside the repository."""
+its loss down (a tiny overfit check). Reads a few JPEGs directly with PIL from $FASTRES_DATA/imagenette2 (FASTRES_DATA
+as fastres reads it: the folder that holds the dataset; default ../shared/data beside the repository)."""
 import os, time
 from pathlib import Path
 import numpy as np, pytest, torch, torch.nn.functional as F
@@ -8,14 +8,14 @@ from PIL import Image
 from fastres.core import ARCHS
 import fastres.family
 
-DATA = Path(os.environ.get('FASTRES_DATA', Path(__file__).resolve().parents[1].parent/'shared'/'data'/'imagenette2'))
+DATA = Path(os.environ.get('FASTRES_DATA', Path(__file__).resolve().parents[1].parent/'shared'/'data'))/'imagenette2'
 FAMILY = [name for name, f in ARCHS.items() if f.__module__ == 'fastres.family']
 SIZE, STEPS, LR = 32, 6, 2e-3
 
 def load_batch():
     "Ten training images of Imagenette (the first of each class, at 32x32, normalised) and their labels."
     train = DATA/'train'
-    if not train.is_dir(): pytest.fail(f"No Imagenette at {DATA}: set FASTRES_DATA to the imagenette2 folder (holding train/ and val/).")
+    if not train.is_dir(): pytest.fail(f"No Imagenette at {DATA}: set FASTRES_DATA to the folder that holds imagenette2/ (with train/ and val/).")
     classes = sorted(p for p in train.iterdir() if p.is_dir())
     files = [(sorted(c.glob('*.JPEG'))[0], i) for i, c in enumerate(classes)]
     imgs = [np.asarray(Image.open(f).convert('RGB').resize((SIZE, SIZE), Image.BILINEAR), dtype=np.float32)/255 for f, _ in files]
