@@ -201,19 +201,26 @@ def precise_bn(learn, n_batches=None):
     bns = [m for m in learn.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
     if not bns: return learn
     modes, moms = [m.training for m in learn.model.modules()], [b.momentum for b in bns]
+    old = [{k: v.clone() for k, v in b.state_dict().items()} for b in bns]
     ctx, cl = _bn_context(learn)
     learn.model.eval()  # dropout and the like stay off: only the BatchNorms see batches as in training
     for b in bns: b.reset_running_stats(); b.momentum = None; b.train()  # momentum None: the plain average
+    seen, finished = 0, False
     try:
         with torch.no_grad(), ctx:
             for i, b in enumerate(learn.dls.train):
                 if n_batches is not None and i >= n_batches: break
                 xb = b[:getattr(learn.dls, 'n_inp', 1 if len(b) == 1 else len(b)-1)]  # as `Learner.one_batch` splits it
                 if cl: xb = [x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x for x in xb]
-                learn.model(*xb)
+                learn.model(*xb); seen += 1
+        finished = True
     finally:
         for b, mom in zip(bns, moms): b.momentum = mom
         for m, t in zip(learn.model.modules(), modes): m.training = t
+        if not (finished and seen):  # interrupted, or no batch: the statistics the model had, not half-computed ones
+            for b, s in zip(bns, old): b.load_state_dict(s)
+    if not seen: raise FastresError(f"precise_bn saw no training batches (n_batches={n_batches}, {len(learn.dls.train)} in "
+                                    "the training DataLoader): the BatchNorm statistics are left as they were.")
     return learn
 
 class PreciseBN(Callback):
