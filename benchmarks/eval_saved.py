@@ -3,10 +3,11 @@
 
     python benchmarks/eval_saved.py accuracy_leaderboard accuracy_leaderboard_seed1 ...   # about 4 minutes a model on 2 cores
     python benchmarks/eval_saved.py --table results/eval_saved.json                       # the table again from a results file
+    python benchmarks/eval_saved.py accuracy_leaderboard_kornia_blur --recipe '{"blur_pool": "kornia"}' --out eval_saved_kornia
 
 `bench_train.py --parts accuracy --out NAME` saves each run's weights to fastres's cache folder as NAME.pth (not
-committed: about 100 MB each); every name here must be a `Recipe.leaderboard()` run (`--preset` chooses another).
-Writes results/eval_saved.{md,json}. Is bf16 what keeps these runs below the GPU's? Do precise statistics help?
+committed: about 100 MB each); every name here must be a `Recipe.leaderboard()` run (`--preset` chooses another,
+`--recipe` changes its fields). Writes results/eval_saved.{md,json} (`--out` another name). Is bf16 what keeps these runs below the GPU's? Do precise statistics help?
 """
 import argparse, json, sys, time
 from pathlib import Path
@@ -45,8 +46,9 @@ def table(res):
     rows.append(f"| mean of {n} | {100*mean('bf16'):.2f}% | {100*mean('fp32'):.2f}% | {100*mean('precise_bn'):.2f}% | "
                 f"{100*(mean('precise_bn')-mean('bf16')):+.2f} | |")
     m = res['machine']
+    cmd = 'python benchmarks/eval_saved.py' + (f" --recipe '{json.dumps(res['recipe_changes'])}'" if res.get('recipe_changes') else '')
     return (f"# Saved accuracy-run weights, evaluated again\n\nMachine: {m['cpu']} ({m['cores']} cores, {m['cpu_features']}), "
-            f"torch {m['torch']}, fastai {m['fastai']}, {m['date']}. Written by `python benchmarks/eval_saved.py`; "
+            f"torch {m['torch']}, fastai {m['fastai']}, {m['date']}. Written by `{cmd}`; "
             f"the Imagenette validation set (3,925 images) at 128 px, one view.\n\n" + '\n'.join(rows) + '\n\n' +
             "Precise BN: every BatchNorm's running mean and variance recomputed as the average over one pass of the "
             "training data (augmented as in training, 296 batches of 32), the weights unchanged; the pass's time counts "
@@ -56,16 +58,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('names', nargs='*', help="weights in fastres's cache folder: NAME.pth")
     ap.add_argument('--preset', default='leaderboard', help='the runs were `Recipe.<preset>()`')
+    ap.add_argument('--recipe', default='', help='JSON of Recipe fields the runs changed, e.g. \'{"blur_pool": "kornia"}\'')
+    ap.add_argument('--out', default='eval_saved', help='results file stem under benchmarks/results/')
     ap.add_argument('--table', default=None, help='only write the table of this results file')
     args = ap.parse_args()
     if args.table: res = json.loads(Path(args.table).read_text())
     else:
-        recipe = getattr(Recipe, args.preset)()
+        changes = json.loads(args.recipe) if args.recipe else {}
+        recipe = getattr(Recipe, args.preset)(**changes)
         dls = recipe.dls()
-        res = dict(machine=bt.machine(), preset=args.preset,
+        res = dict(machine=bt.machine(), preset=args.preset, recipe_changes=changes,
                    runs={n: evaluate(recipe, dls, cache_folder()/f'{n}.pth') for n in args.names})
-        (RESULTS/'eval_saved.json').write_text(json.dumps(res, indent=1) + '\n')
-    (RESULTS/'eval_saved.md').write_text(table(res))
+        (RESULTS/f'{args.out}.json').write_text(json.dumps(res, indent=1) + '\n')
+    (RESULTS/f'{args.out if not args.table else Path(args.table).stem}.md').write_text(table(res))
     print(table(res))
 
 if __name__ == '__main__': main()

@@ -94,6 +94,9 @@ def check_opts(**opts):
     if given('precision'): _choose('precision', opts['precision'], PRECISIONS)
     if given('act'): _choose('act', opts['act'], ACTIVATIONS)
     if given('shortcut'): _choose('shortcut', opts['shortcut'], SHORTCUTS)
+    if opts.get('blur_pool') not in (None, False, True):
+        from fastres.recipes import BLUR_POOLS  # a later notebook's module, which imports this one
+        _choose('blur_pool', opts['blur_pool'], BLUR_POOLS)
     if given('dataset') and not given('data'): _choose('dataset', opts['dataset'], DATASETS)
     for a in _arch_list(opts.get('arch')): get_arch(a)  # lists the valid names
     if given('data'): check_data_folder(opts['data'])
@@ -323,7 +326,8 @@ def fastres_train(
     presize:Param("Size the images are resized to before cropping (default: 1.25 x size)", int)=None,
     min_scale:Param("Smallest share of the image a random crop keeps (1: the whole image, flipped at random)", float)=0.35,
     val_xtra:Param("With --cache: validation resizes to size*(1+val_xtra) and keeps the centre (default 0.14; 0: the whole image)", float)=None,
-    blur_pool:Param("Anti-aliased MaxBlurPool in place of every max pool (the Imagenette leaderboard's)", store_true)=False,
+    blur_pool:Param("Anti-aliased MaxBlurPool in place of every max pool: Zhang's (no value, or zhang) or kornia's (kornia: "
+                    "the Imagenette leaderboard's own)", str, nargs='?', const=True)=False,
     self_attention:Param("A self-attention layer at the end of the first stage (the Imagenette leaderboard's)", store_true)=False,
     shortcut:Param("Downsampling shortcuts: avg (ResNet-D), max (fastai's pool=MaxPool, blurred too with --blur_pool: the "
                    "leaderboard's best entry) or conv (a strided 1x1, He et al.). Default: the architecture's own", str)=None,

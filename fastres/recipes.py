@@ -16,7 +16,8 @@ from .learner import resnet_learner, get_opt
 from .callbacks import PreciseBN
 
 # %% auto #0
-__all__ = ['max2_kernels', 'MaxBlurPool', 'with_blur_pool', 'SelfAttention', 'add_self_attention', 'recipe_model', 'Recipe']
+__all__ = ['max2_kernels', 'BLUR_POOLS', 'MaxBlurPool', 'blur_pool_kwargs', 'with_blur_pool', 'SelfAttention',
+           'add_self_attention', 'recipe_model', 'Recipe']
 
 # %% ../nbs/10_recipes.ipynb #0cc3ac89
 import warnings
@@ -76,29 +77,57 @@ def _max_2x2(x):
     return F.max_pool2d(x, 2, stride=1, padding=1)[..., 1:, 1:]
 
 class MaxBlurPool(Module):
-    "Anti-aliased max pooling (Zhang 2019): max over 2x2 windows with stride 1, then a binomial blur applied with `stride`."
-    def __init__(self, stride=2, blur=3):
+    "Anti-aliased max pooling (Zhang 2019): max over `max_size`x`max_size` windows with stride 1, then a `blur`-tap binomial blur applied with `stride`."
+    def __init__(self, stride=2, blur=3, max_size=2):
+        if max_size not in (2, 3):
+            raise FastresError(f"MaxBlurPool's max_size is 2 (Zhang's 2x2 windows) or 3 (kornia's 3x3), not {max_size!r}.")
         k = torch.tensor([math.comb(blur-1, i) for i in range(blur)], dtype=torch.float32)
-        self.stride, self.pad = stride, blur//2
+        self.stride, self.max_size = stride, max_size
         self.register_buffer('kernel', (k[:, None]*k[None, :]/k.sum()**2)[None, None], persistent=False)
+
+    def pads(self, h, w):
+        "The blur's reflected padding (left, right, top, bottom): output size ceil(size/stride), as the max pools it replaces."
+        n, s = self.kernel.shape[-1], self.stride
+        def side(d):  # (n-1)//2 before: centred, and for an even blur (kornia's 6 taps) between two pixels
+            lo = (n-1)//2
+            return lo, max(n + ((d + s - 1)//s - 1)*s - d - lo, 0)
+        (l, r), (t, b) = side(w), side(h)
+        return l, r, t, b
 
     def forward(self, x):
         # CPU autocast pads in fp32 (its list of fp32 ops), which would turn the pooling, and a residual stream after
         # it, to fp32. A maximum is exact in any dtype; the blur rounds its averages to the input's.
         with torch.autocast(x.device.type, enabled=False):
-            x = _max_2x2(x)  # same size: the far edges repeated
-            if self.pad: x = F.pad(x, (self.pad,)*4, mode='reflect')  # as Zhang's antialiased-cnns: no dark frame from zeros
+            # 2x2: the far edges repeated. 3x3: centred, by PyTorch's max pool, whose saved argmax makes its backward
+            # one pass (fast enough here, unlike its 2x2 window in bf16 channels-last; see below)
+            x = _max_2x2(x) if self.max_size == 2 else F.max_pool2d(x, 3, stride=1, padding=1)
+            (h, w), pads = x.shape[-2:], self.pads(*x.shape[-2:])
+            # reflected, as Zhang's antialiased-cnns (no dark frame from zeros); a map too small to reflect repeats its edges
+            if any(pads): x = F.pad(x, pads, mode='reflect' if max(pads[:2]) < w and max(pads[2:]) < h else 'replicate')
             n = self.kernel.shape[-1]
             if n == 1: return x[..., ::self.stride, ::self.stride]
             # the binomial blur is n-1 box filters of width 2 in a row: average pools, the last one strided
             for _ in range(n-2): x = F.avg_pool2d(x, 2, stride=1)
             return F.avg_pool2d(x, 2, stride=self.stride)
 
-def with_blur_pool(model):
-    "`model` with each `nn.MaxPool2d` replaced by a `MaxBlurPool` of the same stride (in place; returned for chaining)."
+# The two MaxBlurPools by name: Zhang's own (antialiased-cnns), and kornia's `MaxBlurPool2d(3)` as it was in kornia
+# 0.3 to 0.4.1 (2020-21), which the leaderboard's entries used: a 3x3 max, then kornia's `pyrdown` (a 5x5 binomial
+# blur, reflected, and a bilinear halving, which for an even size is a 2x2 mean: together a 6-tap binomial)
+BLUR_POOLS = dict(zhang=dict(max_size=2, blur=3), kornia=dict(max_size=3, blur=6))
+
+def blur_pool_kwargs(style=True):
+    "`MaxBlurPool`'s arguments for a style: a name in `BLUR_POOLS`, or True for 'zhang'."
+    if style is True: style = 'zhang'
+    if style not in BLUR_POOLS:
+        raise FastresError(f"Unknown MaxBlurPool {style!r}: use one of {', '.join(BLUR_POOLS)} (or True for zhang).")
+    return BLUR_POOLS[style]
+
+def with_blur_pool(model, **kwargs):
+    "`model` with each `nn.MaxPool2d` replaced by a `MaxBlurPool(**kwargs)` of the same stride (in place; returned for chaining)."
     for name, m in list(model.named_children()):
-        if isinstance(m, nn.MaxPool2d): setattr(model, name, MaxBlurPool(stride=m.stride if isinstance(m.stride, int) else m.stride[0]))
-        else: with_blur_pool(m)
+        if isinstance(m, nn.MaxPool2d):
+            setattr(model, name, MaxBlurPool(stride=m.stride if isinstance(m.stride, int) else m.stride[0], **kwargs))
+        else: with_blur_pool(m, **kwargs)
     return model
 
 # %% ../nbs/10_recipes.ipynb #a84ae757
@@ -132,10 +161,11 @@ def add_self_attention(model, stage=0, sym=False):
     return model
 
 def recipe_model(arch, self_attention=False, blur_pool=False, **kwargs):
-    "`arch` (a name or constructor) built with `kwargs`, then `add_self_attention` and `with_blur_pool` if asked."
+    "`arch` (a name or constructor) built with `kwargs`, then `add_self_attention` and `with_blur_pool` if asked (`blur_pool`: True or a `BLUR_POOLS` name)."
+    blur = blur_pool_kwargs(blur_pool) if blur_pool else None  # (checked before the model is built)
     m = get_arch(arch)(**kwargs)
     if self_attention: add_self_attention(m)
-    return with_blur_pool(m) if blur_pool else m
+    return with_blur_pool(m, **blur) if blur_pool else m
 
 # %% ../nbs/10_recipes.ipynb #ac10bba9
 from .cli import ACTIVATIONS  # activations by name, the ones `fastres_train --act` takes
@@ -155,7 +185,7 @@ class Recipe:
     arch: str = 'xresnet50'
     act: str = 'mish'
     self_attention: bool = True
-    blur_pool: bool = True
+    blur_pool: bool|str = True      # MaxBlurPool for each max pool: True or 'zhang' (Zhang 2019's), 'kornia' (the leaderboard's); False: none
     shortcut: str|None = None       # downsampling shortcuts: None, the arch's own; 'avg' (ResNet-D), 'max' (fastai's pool=MaxPool), 'conv'
     epochs: int = 5
     lr: float = 6e-3                # the leaderboard's 8e-3 goes with its batch of 64
@@ -181,6 +211,7 @@ class Recipe:
                 raise FastresError(f"Schedule {self.schedule!r} has no pct_start: use 'flat_cos' or 'one_cycle', or pct_start=None.")
             if not 0 <= self.pct_start <= 1: raise FastresError(f"pct_start is a share of training: in [0, 1], not {self.pct_start!r}.")
         check_photo_aspect(self.photo_aspect)
+        if self.blur_pool: blur_pool_kwargs(self.blur_pool)
         if self.shortcut not in (None, *SHORTCUTS):
             raise FastresError(f"Unknown shortcut {self.shortcut!r}: use None (the arch's own) or one of {', '.join(SHORTCUTS)}.")
 
@@ -192,7 +223,7 @@ class Recipe:
 
     @classmethod
     def leaderboard(cls, **kwargs) -> Recipe:
-        "The leaderboard's best 5-epoch, 128 px entry (Osmulski 2020): xse_resnext50, MaxBlurPool in the stem and shortcuts, batch 32, lr 8e-3, wd 1e-4, whole images."
+        "The leaderboard's best 5-epoch, 128 px entry (Osmulski 2020): xse_resnext50, MaxBlurPool in the stem and shortcuts (Zhang's; his own: `blur_pool='kornia'`), batch 32, lr 8e-3, wd 1e-4, whole images."
         return cls(**(dict(arch='xse_resnext50', shortcut='max', bs=32, lr=8e-3, wd=1e-4,
                            min_scale=1., val_xtra=0., presize=128) | kwargs))
 
