@@ -165,7 +165,7 @@ def recipe_model(arch, self_attention=False, blur_pool=False, **kwargs):
     blur = blur_pool_kwargs(blur_pool) if blur_pool else None  # (checked before the model is built)
     m = get_arch(arch)(**kwargs)
     if self_attention: add_self_attention(m)
-    return with_blur_pool(m, **blur) if blur_pool else m
+    return with_blur_pool(m, **blur) if blur else m
 
 # %% ../nbs/10_recipes.ipynb #ac10bba9
 from .cli import ACTIVATIONS  # activations by name, the ones `fastres_train --act` takes
