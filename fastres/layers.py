@@ -169,6 +169,24 @@ class CompiledKernels:
                               f"it uses {self.slow} instead, which is slower on CPU.")
                 self.kernels = self.fallback or False
         return self.kernels or None
+    def apply(self, x):
+        "`fwd(x)` as one autograd op whose gradient `bwd` computes; for where `self()` gave kernels. A tensor subclass (fastai's `TensorImage`) stays one."
+        y = _KernelPair.apply(x.as_subclass(torch.Tensor), self)
+        return y if type(y) is type(x) else y.as_subclass(type(x))
+
+class _KernelPair(torch.autograd.Function):
+    "A `CompiledKernels` pair as an autograd op: its forward kernel, and its backward kernel for the gradient."
+    # The kernels get plain tensors: compiled code given a subclass that overrides `__torch_function__` (fastai's
+    # `TensorImage`, as `dls.one_batch()` returns) gave back its input unchanged (torch 2.14).
+    @staticmethod
+    def forward(ctx, x, kernels):
+        ctx.save_for_backward(x)
+        ctx.kernels = kernels
+        return kernels()[0](x)
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return ctx.kernels()[1](x, g.as_subclass(torch.Tensor)), None
 
 def _check_mish(f, b):
     x = torch.linspace(-3, 3, 64)
@@ -180,24 +198,10 @@ mish_kernels = CompiledKernels(_mish_fwd, _mish_bwd, _check_mish, owner='FastMis
                                fallback=(F.mish, lambda x, g: torch.ops.aten.mish_backward(g, x)))
 mish_kernels.__doc__ = "The (forward, backward) CPU kernels `FastMish` uses: compiled ones, or PyTorch's own where compiling fails."
 
-class _MishFunction(torch.autograd.Function):
-    "Mish on CPU through `mish_kernels`."
-    # The kernels get plain tensors: compiled code given a subclass that overrides `__torch_function__` (fastai's
-    # `TensorImage`, as `dls.one_batch()` returns) gave back its input unchanged (torch 2.14).
-    @staticmethod
-    def forward(ctx, x):
-        x = x.as_subclass(torch.Tensor)
-        ctx.save_for_backward(x)
-        return mish_kernels()[0](x)
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return mish_kernels()[1](x, g.as_subclass(torch.Tensor))
-
 class FastMish(Module):
     "`nn.Mish` with forward and backward as single compiled kernels on CPU (same values; PyTorch's kernels elsewhere)."
     def __init__(self, inplace=False): pass  # `inplace` is accepted, as by `nn.Mish`, and ignored
     def forward(self, x):
-        if x.device.type != 'cpu': return F.mish(x)
-        y = _MishFunction.apply(x)
-        return y if type(y) is type(x) else y.as_subclass(type(x))  # a `TensorImage` stays one, as with `nn.Mish`
+        # inside `torch.compile(model)` PyTorch's mish, which the compiler fuses with its neighbours
+        if x.device.type != 'cpu' or torch.compiler.is_compiling(): return F.mish(x)
+        return mish_kernels.apply(x)  # a `TensorImage` stays one, as with `nn.Mish`

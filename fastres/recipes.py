@@ -55,23 +55,10 @@ def _check_max2(f, b):
 max2_kernels = CompiledKernels(_max2, _max2_grad, _check_max2, prep=_any_batch, owner='MaxBlurPool', slow="PyTorch's max_pool2d")
 max2_kernels.__doc__ = "`MaxBlurPool`'s max step and its gradient as compiled CPU kernels (one pass over memory each), or None where compiling fails."
 
-class _Max2Function(torch.autograd.Function):
-    "`_max2` on CPU through `max2_kernels` (given plain tensors, as `FastMish`'s kernels in 01_layers)."
-    @staticmethod
-    def forward(ctx, x):
-        x = x.as_subclass(torch.Tensor)
-        ctx.save_for_backward(x)
-        return max2_kernels()[0](x)
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return max2_kernels()[1](x, g.as_subclass(torch.Tensor))
-
 def _max_2x2(x):
     "`_max2` of `x`: the compiled kernels for a CPU batch, PyTorch's max pool otherwise (and inside `torch.compile`, which fuses its own)."
     if x.device.type == 'cpu' and x.dim() == 4 and not torch.compiler.is_compiling() and max2_kernels():
-        y = _Max2Function.apply(x)
-        return y if type(y) is type(x) else y.as_subclass(type(x))  # a `TensorImage` stays one
+        return max2_kernels.apply(x)  # a `TensorImage` stays one
     # Max pooling's own padding (-inf) on both sides, the first row and column dropped: the same values and gradients
     # as repeating the far edges, without the replicate pad, whose backward fails under torch.compile (torch 2.14).
     return F.max_pool2d(x, 2, stride=1, padding=1)[..., 1:, 1:]
