@@ -180,13 +180,13 @@ class _KernelPair(torch.autograd.Function):
     # `TensorImage`, as `dls.one_batch()` returns) gave back its input unchanged (torch 2.14).
     @staticmethod
     def forward(ctx, x, kernels):
+        fwd, ctx.bwd = kernels()
         ctx.save_for_backward(x)
-        ctx.kernels = kernels
-        return kernels()[0](x)
+        return fwd(x)
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return ctx.kernels()[1](x, g.as_subclass(torch.Tensor)), None
+        return ctx.bwd(x, g.as_subclass(torch.Tensor)), None
 
 def _check_mish(f, b):
     x = torch.linspace(-3, 3, 64)
