@@ -6,6 +6,8 @@
     python benchmarks/bench_train.py --parts accuracy --recipe '{"act": "relu"}' --out accuracy_relu  # an ablation
     python benchmarks/bench_train.py --parts accuracy --preset mininet --out accuracy_mininet  # the mini-net recipe (about 25 min)
     python benchmarks/bench_train.py --parts accuracy --preset leaderboard --out accuracy_leaderboard  # the leaderboard's best entry (about 45 min)
+    python benchmarks/bench_train.py --parts accuracy --preset leaderboard --averages ema:0.99 mean:0.75 --eval-sizes --out accuracy_leaderboard_averages
+                                                         # weight averages kept beside the run, scored after it (paired)
 
 Parts:
   step      training images/s of one step (forward, backward, optimiser) on a fixed batch, through fastai's Learner:
@@ -31,7 +33,8 @@ Parts:
   curves    the training loss of the same run in fp32 (fastai's Adam) and on fastres's default path (bf16,
             channels-last, fused Adam): same seed, same batches
   accuracy  `Recipe()` or `Recipe.<preset>()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/; then the
-            final model scored at larger sizes and with its mirror image (not the target's protocol)
+            final model scored at larger sizes and with its mirror image (not the target's protocol); with --averages,
+            also weight averages of the same run (fastres's WeightAverage), each with and without precise BN statistics
 
 Each run prints a table and writes results/bench_train.{md,json} (or results/accuracy.{md,json,log}) with a
 description of the machine. The data is found through $FASTRES_DATA (the folder that holds imagenette2*).
@@ -552,7 +555,8 @@ def part_accuracy(args):
     dls = r.dls(**SUBSET)
     t_data = time.perf_counter() - t0
     if r.seed is not None: set_seed(r.seed)
-    learn = r.learner(dls, path='/tmp', cbs=[Throughput(), PrintEpochs()])
+    averages = {spec: weight_average(spec) for spec in args.averages}
+    learn = r.learner(dls, path='/tmp', cbs=[Throughput(), PrintEpochs(), *averages.values()])
     t1 = time.perf_counter()
     with learn.no_bar(), learn.no_logging(): r.fit(learn)
     t_fit = time.perf_counter() - t1
@@ -565,7 +569,32 @@ def part_accuracy(args):
     torch.save(learn.model.state_dict(), weights)  # not committed (about 100 MB): for later looks at the same model
     print(f"weights: {weights}", flush=True)
     learn.remove_cbs(learn.cbs.filter(lambda cb: isinstance(cb, PrintEpochs)))
-    with learn.no_bar(): res['evals'] = eval_protocols(r, learn)
+    if averages:
+        with learn.no_bar(), learn.no_logging(): res['averages'] = eval_averages(learn, averages, save=weights.with_suffix(''))
+    with learn.no_bar(): res['evals'] = eval_protocols(r, learn, args.eval_sizes)
+    return res
+
+def weight_average(spec):
+    "`WeightAverage` from 'ema:DECAY' (exponential) or 'mean:START' (the plain mean from fraction START of training on)."
+    kind, v = spec.split(':')
+    if kind not in ('ema', 'mean'): raise SystemExit(f"--averages {spec}: use ema:DECAY (e.g. ema:0.998) or mean:START (e.g. mean:0.75)")
+    return WeightAverage(decay=float(v), swap_in=False) if kind == 'ema' else WeightAverage(decay=None, start=float(v), swap_in=False)
+
+def eval_averages(learn, averages, save=None, n_batches=100):
+    """Top-1 of the raw weights and of each average kept beside them in the same run (so the comparison is paired: the
+    same seed and trajectory), each with the statistics averaged along and with `precise_bn` over `n_batches` batches."""
+    raw = {k: v.clone() for k, v in learn.model.state_dict().items()}
+    def top1(name):
+        t, acc = time.perf_counter(), float(learn.validate()[1])
+        precise_bn(learn, n_batches); bn = float(learn.validate()[1])
+        print(f"{name}: top-1 {acc:.4f}, with precise BN ({n_batches} batches) {bn:.4f} ({time.perf_counter() - t:.0f} s)", flush=True)
+        learn.model.load_state_dict(raw)
+        return dict(top1=acc, top1_precise_bn=bn, steps=None)
+    res = {'raw': top1('raw')}
+    for spec, cb in averages.items():
+        cb.swap()
+        if save: torch.save(learn.model.state_dict(), f"{save}_{spec.replace(':', '')}.pth")  # not committed, as the run's own
+        res[spec] = top1(spec) | dict(steps=cb.n)
     return res
 
 class FlipBatch(Callback):
@@ -601,6 +630,9 @@ def main():
     ap.add_argument('--data-batches', type=int, default=40)
     ap.add_argument('--compile', action='store_true', help='also time the step with torch.compile')
     ap.add_argument('--recipe', default='', help='JSON of Recipe fields to change for `accuracy`, e.g. \'{"epochs": 1}\'')
+    ap.add_argument('--averages', nargs='*', default=[], help='for `accuracy`: weight averages kept beside the run and evaluated '
+                    'after it, each ema:DECAY or mean:START (e.g. ema:0.998 mean:0.75)')
+    ap.add_argument('--eval-sizes', nargs='*', type=int, default=[128, 144, 160], help='for `accuracy`: the other evaluation protocols\' sizes (none: skip them)')
     ap.add_argument('--preset', default=None, help='start `accuracy` from `Recipe.<preset>()` (e.g. mininet) instead of `Recipe()`')
     ap.add_argument('--device', default=None, help='cpu or cuda (default: fastai\'s default device)')
     ap.add_argument('--out', default=None, help='results file stem under benchmarks/results/ (default: bench_train, or accuracy)')
@@ -633,7 +665,13 @@ def main():
             + ("\n## The same model under other evaluation protocols (not the target's: 128 px, one view)\n\n"
                + md_table(res['evals'], [('eval size px', lambda e: str(e['size'])), ('top-1', lambda e: fmt(e['top1'], '.4f')),
                                          ('top-1, mean with mirror image', lambda e: fmt(e['top1_flip_tta'], '.4f'))])
-               if res.get('evals') else ''))
+               if res.get('evals') else '')
+            + ("\n## Weight averages kept beside the same run (`--averages`; validation top-1 at 128 px, one view)\n\n"
+               + md_table([dict(name=k) | v for k, v in res['averages'].items()],
+                          [('weights', lambda a: a['name']), ('steps averaged', lambda a: str(a['steps'] or '-')),
+                           ('top-1, statistics as averaged', lambda a: fmt(a['top1'], '.4f')),
+                           ('top-1, precise BN (100 batches)', lambda a: fmt(a['top1_precise_bn'], '.4f'))])
+               if res.get('averages') else ''))
         return
     out, extra = dict(machine=info, settings=dict(bs=args.bs, size=args.size, rounds=args.rounds, steps=args.steps, step_procs=args.step_procs)), {}
     if {'step', 'roofline'} & set(args.parts):

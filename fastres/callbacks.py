@@ -21,8 +21,8 @@ from .layers import ConvLayer, ResBlock
 from .summary import model_flops
 
 # %% auto #0
-__all__ = ['Throughput', 'model_blocks', 'ResidualStats', 'plot_depth', 'precise_bn', 'PreciseBN', 'ExperimentLog',
-           'read_experiments', 'plot_runs', 'checkpoint_files', 'Checkpoint']
+__all__ = ['Throughput', 'model_blocks', 'ResidualStats', 'plot_depth', 'precise_bn', 'PreciseBN', 'WeightAverage',
+           'ExperimentLog', 'read_experiments', 'plot_runs', 'checkpoint_files', 'Checkpoint']
 
 # %% ../nbs/07_callbacks.ipynb #8276712f
 def _sync(model):
@@ -226,10 +226,51 @@ def precise_bn(learn, n_batches=None):
 class PreciseBN(Callback):
     "`precise_bn` before the last epoch's validation, so the recorded metrics, checkpoints and saved model have the precise statistics."
     def __init__(self, n_batches=None): store_attr()
-    def before_fit(self): self.active = _training_fit(self.learn)  # not in lr_find or get_preds
+    # not in lr_find or get_preds; and not in `validate()`, which fires before_fit but never before_train
+    def before_fit(self): self.active, self.trained = _training_fit(self.learn), False
+    def before_train(self): self.trained = True
     def before_validate(self):
-        if self.active and self.epoch == self.n_epoch - 1: precise_bn(self.learn, self.n_batches)
-    def after_fit(self): self.active = False
+        if self.active and self.trained and self.epoch == self.n_epoch - 1: precise_bn(self.learn, self.n_batches)
+    def after_fit(self): self.active = self.trained = False
+
+# %% ../nbs/07_callbacks.ipynb #16809faa
+class WeightAverage(Callback):
+    "Keep an average of the weights after every step: exponential (`decay`) or the plain mean from `start` (`decay=None`); `swap_in` puts it in the model for the last validation."
+    order = -1  # before PreciseBN in `before_validate`: it then recomputes the statistics for the averaged weights
+    def __init__(self, decay=0.999, start=0., swap_in=True):
+        if decay is not None and not 0 <= decay < 1:
+            raise FastresError(f"WeightAverage(decay={decay}): decay must be in [0, 1), e.g. 0.999, or None for the plain mean.")
+        if not 0 <= start < 1:
+            raise FastresError(f"WeightAverage(start={start}): start is a fraction of training, in [0, 1), e.g. 0.75 for the last quarter.")
+        store_attr()
+        self.avg, self.n = None, 0
+
+    def _tensors(self):
+        "The model's floating-point weights and buffers, sharing their storage."
+        return [v for v in get_model(self.model).state_dict().values() if v.is_floating_point()]
+
+    # `validate()` fires before_fit too, but never before_train: the average and the swap belong to a fit that trains
+    def before_fit(self): self.active, self.fresh, self.trained = _training_fit(self.learn), True, False
+    def before_train(self): self.trained = True
+
+    def after_step(self):
+        if not self.active or self.pct_train < self.start: return
+        if self.fresh: self.avg, self.n, self.fresh = None, 0, False  # a new fit starts a new average
+        cur, self.n = self._tensors(), self.n + 1
+        if self.avg is None: self.avg = [t.detach().clone() for t in cur]; return
+        w = 1/self.n if self.decay is None else 1 - min(self.decay, self.n/(9 + self.n))  # timm's warm-up
+        torch._foreach_lerp_(self.avg, cur, w)
+
+    def swap(self):
+        "Exchange the model's weights (and BatchNorm statistics) with the average."
+        if self.avg is None: raise FastresError("WeightAverage has no average yet: train with it first (its `start` may not have been reached).")
+        with torch.no_grad():
+            for a, c in zip(self.avg, self._tensors()):
+                t = c.clone(); c.copy_(a); a.copy_(t)
+
+    def before_validate(self):
+        if self.active and self.trained and self.swap_in and self.epoch == self.n_epoch - 1 and self.avg is not None: self.swap()
+    def after_fit(self): self.active = self.trained = False
 
 # %% ../nbs/07_callbacks.ipynb #de222617
 def _name(o):
