@@ -250,12 +250,13 @@ class WeightAverage(Callback):
         return [v for v in get_model(self.model).state_dict().values() if v.is_floating_point()]
 
     # `validate()` fires before_fit too, but never before_train: the average and the swap belong to a fit that trains
-    def before_fit(self): self.active, self.fresh, self.trained = _training_fit(self.learn), True, False
-    def before_train(self): self.trained = True
+    def before_fit(self): self.active, self.trained = _training_fit(self.learn), False
+    def before_train(self):
+        if self.active and not self.trained: self.avg, self.n = None, 0  # each fit starts its own average
+        self.trained = True
 
     def after_step(self):
         if not self.active or self.pct_train < self.start: return
-        if self.fresh: self.avg, self.n, self.fresh = None, 0, False  # a new fit starts a new average
         cur, self.n = self._tensors(), self.n + 1
         if self.avg is None: self.avg = [t.detach().clone() for t in cur]; return
         w = 1/self.n if self.decay is None else 1 - min(self.decay, self.n/(9 + self.n))  # timm's warm-up
