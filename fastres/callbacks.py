@@ -36,6 +36,15 @@ def _training_fit(learn):
     "False inside `lr_find` and `get_preds`, which also call the fit events."
     return not hasattr(learn, 'lr_finder') and not hasattr(learn, 'gather_preds')
 
+class _FitEnd(Callback):
+    "For callbacks that act at the end of a fit that trains: `last_validation` is true before its last epoch's validation."
+    # not in lr_find or get_preds; and not in `validate()`, which fires before_fit but never before_train
+    def before_fit(self): self.active, self.trained = _training_fit(self.learn), False
+    def before_train(self): self.trained = True
+    def after_fit(self): self.active = self.trained = False
+    @property
+    def last_validation(self): return self.active and self.trained and self.epoch == self.n_epoch - 1
+
 # %% ../nbs/07_callbacks.ipynb #47a05933
 class Throughput(Callback):
     "Log training images per second (`img_per_s`) and seconds per epoch (`epoch_s`) as columns beside the metrics."
@@ -223,18 +232,14 @@ def precise_bn(learn, n_batches=None):
                                     "the training DataLoader): the BatchNorm statistics are left as they were.")
     return learn
 
-class PreciseBN(Callback):
+class PreciseBN(_FitEnd):
     "`precise_bn` before the last epoch's validation, so the recorded metrics, checkpoints and saved model have the precise statistics."
     def __init__(self, n_batches=None): store_attr()
-    # not in lr_find or get_preds; and not in `validate()`, which fires before_fit but never before_train
-    def before_fit(self): self.active, self.trained = _training_fit(self.learn), False
-    def before_train(self): self.trained = True
     def before_validate(self):
-        if self.active and self.trained and self.epoch == self.n_epoch - 1: precise_bn(self.learn, self.n_batches)
-    def after_fit(self): self.active = self.trained = False
+        if self.last_validation: precise_bn(self.learn, self.n_batches)
 
 # %% ../nbs/07_callbacks.ipynb #16809faa
-class WeightAverage(Callback):
+class WeightAverage(_FitEnd):
     "Keep an average of the weights after every step: exponential (`decay`) or the plain mean from `start` (`decay=None`); `swap_in` puts it in the model for the last validation."
     order = -1  # before PreciseBN in `before_validate`: it then recomputes the statistics for the averaged weights
     def __init__(self, decay=0.999, start=0., swap_in=True):
@@ -249,11 +254,9 @@ class WeightAverage(Callback):
         "The model's floating-point weights and buffers, sharing their storage."
         return [v for v in get_model(self.model).state_dict().values() if v.is_floating_point()]
 
-    # `validate()` fires before_fit too, but never before_train: the average and the swap belong to a fit that trains
-    def before_fit(self): self.active, self.trained = _training_fit(self.learn), False
     def before_train(self):
         if self.active and not self.trained: self.avg, self.n = None, 0  # each fit starts its own average
-        self.trained = True
+        super().before_train()
 
     def after_step(self):
         if not self.active or self.pct_train < self.start: return
@@ -270,8 +273,7 @@ class WeightAverage(Callback):
                 t = c.clone(); c.copy_(a); a.copy_(t)
 
     def before_validate(self):
-        if self.active and self.trained and self.swap_in and self.epoch == self.n_epoch - 1 and self.avg is not None: self.swap()
-    def after_fit(self): self.active = self.trained = False
+        if self.last_validation and self.swap_in and self.avg is not None: self.swap()
 
 # %% ../nbs/07_callbacks.ipynb #de222617
 def _name(o):
