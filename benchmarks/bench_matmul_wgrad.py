@@ -1,6 +1,7 @@
 """Would computing the convolutions' weight gradients as matrix products make the training step faster on a CPU? An experiment.
 
-    python benchmarks/bench_matmul_wgrad.py      # about 5 minutes on 2 cores; writes results/bench_matmul_wgrad.{md,json}
+    python benchmarks/bench_matmul_wgrad.py [--out NAME] [--max-pixels 16 64 256]
+    # about 5 minutes on 2 cores; writes results/NAME.{md,json} (NAME: bench_matmul_wgrad)
 
 On the AVX-512 BF16 EPYCs (no AMX) oneDNN runs the weight-gradient pass of the step's convolutions with its older
 `jit_bf16` kernels, at 0.56 to 0.65 of the bf16 matmul rate against about 0.75 for the other two passes
@@ -13,10 +14,19 @@ one `torch.matmul`. The script checks it against PyTorch's convolution, times th
 xresnet50's convolution shapes (the two ways alternated call by call), then the whole xresnet50 training step with the
 mode on and off (interleaved fits in one process).
 
-It is not part of fastres because it did not pay where it counts (results/bench_matmul_wgrad.md; 2-core AMD EPYC,
-CPU family 26). Alone, the matmul was 1.2 to 2.3 times as fast as oneDNN for the 4x4 and 8x8 outputs of the last two
-stages (their weight gradients 146 against 189 ms a step, summed) and 0.3 to 0.9 times for the large outputs of the
-first two; inside the step the mode gave 1.00 to 1.02 times (1233 to 1258 against 1261 ms, within the steps' spread).
+On a 2-core AMD EPYC without AMX (CPU family 26) it did not pay where it counts (results/bench_matmul_wgrad.md). Alone,
+the matmul was 1.2 to 2.3 times as fast as oneDNN for the 4x4 and 8x8 outputs of the last two stages (their weight
+gradients 146 against 189 ms a step, summed) and 0.3 to 0.9 times for the large outputs of the first two; inside the
+step the mode gave 1.00 to 1.02 times (1233 to 1258 against 1261 ms, within the steps' spread).
+
+On a 2-core Xeon with AMX (family 6, model 167) it did (results/bench_matmul_wgrad_xeon.md): oneDNN's weight
+gradients ran at 0.26 of the matmul rate there, against 0.64 to 0.67 for the forward pass and the input gradients
+(bench_convs_xeon.md), and the matmul was 1.2 to 5.2 times as fast for every output of at most 8x8 pixels, 0.13 to
+1.4 times for the larger ones; summed over the model oneDNN took 304 ms a step, the faster of the two per shape 179 ms,
+and the step with the mode on for outputs of at most 64 px ran 1.09 times as fast (1135 against 1241 ms). Since the
+better way depends on the shape and the CPU, fastres now picks it per problem by timing both the first time it sees
+one, for the forward pass and the input gradient too: `ConvTuner` (06_learner), on by default in `CPUMixedPrecision`.
+This script keeps the fixed thresholds.
 """
 import json, sys, time, types
 from collections import Counter
@@ -156,17 +166,21 @@ def step_times(max_pixels=(16, 64, 256), rounds=5):
     return bt.step_rows(bt.step_times(learners, args, 'xresnet50'), args, 'xresnet50')
 
 def main():
+    import argparse
+    ap = argparse.ArgumentParser(); ap.add_argument('--out', default='bench_matmul_wgrad')
+    ap.add_argument('--max-pixels', nargs='+', type=int, default=[16, 64, 256], help='a step with the mode on per value')
+    args = ap.parse_args()
     tune_malloc()  # as in the training step: no page faults for each call's memory
     info = bt.machine(); print('machine:', json.dumps(info), flush=True)
     print('== check'); chk = check(); print(' ', chk)
     print('== weight gradient alone (bf16, channels-last)'); layers = layer_times()
-    print('== step'); steps = step_times()
+    print('== step'); steps = step_times(tuple(args.max_pixels))
     out = dict(machine=info, check=chk, layers=layers, step=steps)
-    (bt.RESULTS/'bench_matmul_wgrad.json').write_text(json.dumps(out, indent=1))
+    (bt.RESULTS/f'{args.out}.json').write_text(json.dumps(out, indent=1))
     tot = lambda k, small=False: sum(r['count']*r[k] for r in layers if not small or r['out_px'] <= 64)
     best = sum(r['count']*min(r['onednn_ms'], r['matmul_ms']) for r in layers)
     md = (f"# Convolution weight gradients as matrix products: an experiment\n\nMachine: {info['cpu']}, {info['cores']} cores "
-          f"({info.get('cpu_features', '')}); torch {info['torch']}; {info['date']}. Written by `python benchmarks/bench_matmul_wgrad.py`.\n\n"
+          f"({info.get('cpu_features', '')}); torch {info['torch']}; {info['date']}. Written by `python benchmarks/bench_matmul_wgrad.py --out {args.out} --max-pixels {' '.join(map(str, args.max_pixels))}`.\n\n"
           f"Values against PyTorch's conv2d under bf16 autocast (largest difference over the largest value), worst of five shapes: "
           f"output {max(r['y'] for r in chk.values()):.1e}, input gradient {max(r['dx'] for r in chk.values()):.1e}, "
           f"weight gradient {max(r['dw'] for r in chk.values()):.1e}.\n\n"
@@ -182,6 +196,6 @@ def main():
           + f"\n## xresnet50 training step (128 px, batch 64; interleaved, median of {steps[0]['n']} steps each)\n\n"
           + bt.md_table(steps, [('training path', lambda r: r['variant']), ('ms/step', lambda r: bt.fmt(r['ms'], '.0f')),
                                 ('IQR ms', lambda r: bt.fmt(r['iqr_ms'], '.0f')), ('vs first row', lambda r: f"{r['speedup']:.2f}x")]))
-    (bt.RESULTS/'bench_matmul_wgrad.md').write_text(md); print(md)
+    (bt.RESULTS/f'{args.out}.md').write_text(md); print(md)
 
 if __name__ == '__main__': main()

@@ -177,16 +177,23 @@ def md_table(rows, cols):
     return head + ''.join('| ' + ' | '.join(f(r) for _, f in cols) + ' |\n' for r in rows)
 
 # --- parts ------------------------------------------------------------------------------------------------------
+ONLY_WGRAD = {'forward': 'onednn', 'input_grad': 'onednn'}  # the weight gradients timed, the rest by oneDNN
+
 def step_variants(device, with_compile):
     """The training paths to time, by process group: 'fastai' runs in a process fastres has not touched (the
     allocator: `tune_malloc`), 'fastres' in one where `resnet_learner` tuned it. The first path is the baseline."""
     fr = lambda dls, a, **kw: resnet_learner(dls, a, n_out=10, c_in=3, metrics=accuracy, path='/tmp', **kw)
+    def tuned(learn, how):  # `ConvTuner` off (every pass by oneDNN, as before fastres timed the matmul against it), or partly on
+        for cb in learn.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision)): cb.tune_convs = how
+        return learn
     def tuned_fastai(dls, a, precision='fp32'):
         tune_malloc(); return fastai_learner(dls, a, precision)
     if device.type == 'cpu':
         v = {'fastai': {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32')},
              'fastres': {'fastai default + tune_malloc only': tuned_fastai,
                          'bf16 + channels_last (+ tune_malloc)': lambda dls, a: fr(dls, a, fused=False),
+                         'fastres default without ConvTuner': lambda dls, a: tuned(fr(dls, a), False),
+                         'fastres default, ConvTuner on weight gradients only': lambda dls, a: tuned(fr(dls, a), ONLY_WGRAD),
                          'fastres default': fr}}
     else:  # the issue's GPU comparison: against fastai's own mixed precision
         def cl(dls, a):
@@ -434,8 +441,11 @@ class NoValidate(Callback):
     def before_validate(self): raise CancelValidException()
 
 def child_convs(arch, args):
-    "One fastres default step of `arch` with oneDNN's verbose timing on: its lines go to this process's stdout."
+    """One fastres default step of `arch` with oneDNN's verbose timing on: its lines go to this process's stdout.
+    `ConvTuner` is off, so that every pass of every convolution is oneDNN's (with it on, the passes it gives to a matrix
+    product would be missing from oneDNN's log)."""
     learn = resnet_learner(batch_dls(args.bs, args.size, 1), arch, n_out=10, c_in=3, metrics=accuracy, path='/tmp', cbs=NoValidate())
+    for cb in learn.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision)): cb.tune_convs = False
     with learn.no_bar(), learn.no_logging(): learn.fit(2, 1e-4)  # warm-up: oneDNN builds its kernels
     sys.stdout.flush()
     with torch.backends.mkldnn.verbose(torch.backends.mkldnn.VERBOSE_ON), learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)

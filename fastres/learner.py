@@ -14,9 +14,10 @@ from torch.optim.adamw import adamw as _torch_adamw
 from .xresnet import *  # registers the xresnet family with `get_arch`
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'PRECISIONS', 'SUGGESTIONS', 'top5_accuracy', 'get_opt', 'best_precision', 'CPUMixedPrecision',
-           'FusedAdam', 'FusedRAdam', 'fused_ranger', 'fused_opt', 'tune_malloc', 'resnet_learner', 'LRCurve',
-           'suggest_lrs', 'lr_curve', 'compare_lr_find', 'plot_lr_curves', 'lr_sweep', 'plot_lr_sweep']
+__all__ = ['OPTIMIZERS', 'PRECISIONS', 'CONV_WAYS', 'CONV_CHOICES', 'SUGGESTIONS', 'top5_accuracy', 'get_opt', 'best_precision',
+           'CPUMixedPrecision', 'conv2d_mm', 'conv_input_grad_mm', 'conv_weight_grad_mm', 'fastest', 'tuned_conv_pass',
+           'ConvTuner', 'FusedAdam', 'FusedRAdam', 'fused_ranger', 'fused_opt', 'tune_malloc', 'resnet_learner',
+           'LRCurve', 'suggest_lrs', 'lr_curve', 'compare_lr_find', 'plot_lr_curves', 'lr_sweep', 'plot_lr_sweep']
 
 # %% ../nbs/06_learner.ipynb #5141c7f6
 def top5_accuracy(inp, targ, axis=-1):
@@ -54,20 +55,24 @@ def best_precision(device=None):
 def _channels_last(x): return x.contiguous(memory_format=torch.channels_last) if isinstance(x, Tensor) and x.ndim == 4 else x
 
 class CPUMixedPrecision(Callback):
-    "bf16 autocast on the CPU with the model and inputs in `channels_last` (fastai's `MixedPrecision` only autocasts on CUDA)."
+    "bf16 autocast on the CPU with the model and inputs in `channels_last` (fastai's `MixedPrecision` only autocasts on CUDA); `tune_convs`: `ConvTuner` in training (a `force` for it, or False)."
     order = MixedPrecision.order
-    def __init__(self, dtype=torch.bfloat16, channels_last=True): store_attr()
+    def __init__(self, dtype=torch.bfloat16, channels_last=True, tune_convs=True): store_attr()
     def before_fit(self):
         if self.channels_last: self.learn.model.to(memory_format=torch.channels_last)
         self.autocast, self.active = torch.autocast('cpu', dtype=self.dtype), False
     def before_batch(self):
         if self.channels_last: self.learn.xb = tuple(map(_channels_last, self.xb))
         self.autocast.__enter__(); self.active = True
+        tune = self.tune_convs is not False and self.training
+        self.tuner = ConvTuner(None if self.tune_convs is True else self.tune_convs) if tune else None
+        if self.tuner is not None: self.tuner.__enter__()
     def after_pred(self): self.learn.pred = to_float(self.pred)  # metrics and loss in fp32
     def after_loss(self): self._leave()
     def after_batch(self): self._leave()  # in case a callback cancelled the batch before the loss
     def after_fit(self): self._leave(); self.autocast = None
     def _leave(self):
+        if getattr(self, 'tuner', None) is not None: self.tuner.__exit__(None, None, None); self.tuner = None
         if getattr(self, 'active', False): self.autocast.__exit__(None, None, None); self.active = False
 
 # %% ../nbs/06_learner.ipynb #57c5a912
@@ -90,6 +95,120 @@ def set_precision(self:Learner, precision='auto'):
         else: self.add_cb(CPUMixedPrecision(dtype=torch.bfloat16))
     self.precision = precision
     return self
+
+# %% ../nbs/06_learner.ipynb #18a92995
+from torch.overrides import TorchFunctionMode
+from torch.nn.modules.utils import _pair
+
+def _patches(x, k, stride, padding):
+    "im2col of a 4-d `x`: one row per output pixel, its kh*kw*C inputs in (kh, kw, C) order (a view for a 1x1, stride 1 convolution of channels-last `x`)."
+    (kh, kw), (sh, sw), (ph, pw) = k, stride, padding
+    xp = x.permute(0, 2, 3, 1)  # (N, H, W, C): no copy when `x` is channels-last
+    if ph or pw: xp = F.pad(xp, (0, 0, pw, pw, ph, ph))
+    if (kh, kw) == (1, 1): return xp[:, ::sh, ::sw].reshape(-1, x.shape[1])
+    cols = xp.unfold(1, kh, sh).unfold(2, kw, sw)  # (N, Ho, Wo, C, kh, kw)
+    return cols.permute(0, 1, 2, 4, 5, 3).reshape(-1, kh*kw*x.shape[1])
+
+def _nhwc_to_nchw(m, n, h, w): return m.view(n, h, w, -1).permute(0, 3, 1, 2)  # a (pixels, channels) matrix as a channels-last 4-d tensor
+
+def conv2d_mm(x, w, stride=1, padding=0):
+    "`F.conv2d(x, w, stride=stride, padding=padding)` (no bias, groups or dilation) as one matrix product of `x`'s patches and the weight."
+    (co, ci, kh, kw), (sh, sw), (ph, pw) = w.shape, _pair(stride), _pair(padding)
+    ho, wo = (x.shape[2] + 2*ph - kh)//sh + 1, (x.shape[3] + 2*pw - kw)//sw + 1
+    y = _patches(x, (kh, kw), (sh, sw), (ph, pw)) @ w.permute(0, 2, 3, 1).reshape(co, -1).t()
+    return _nhwc_to_nchw(y, x.shape[0], ho, wo)
+
+def conv_input_grad_mm(dy, w):
+    "Input gradient of a 1x1, stride 1, unpadded `F.conv2d(x, w)` for the output gradient `dy`, as one matrix product."
+    co, ci = w.shape[:2]
+    return _nhwc_to_nchw(dy.permute(0, 2, 3, 1).reshape(-1, co) @ w.reshape(co, ci), *dy.shape[:1], *dy.shape[2:])
+
+def conv_weight_grad_mm(dy, x, w_shape, stride=1, padding=0):
+    "Weight gradient of `F.conv2d(x, w, stride=stride, padding=padding)` (no groups or dilation) for the output gradient `dy`, as one matrix product."
+    co, ci, kh, kw = w_shape
+    dw = dy.permute(0, 2, 3, 1).reshape(-1, co).t() @ _patches(x, (kh, kw), _pair(stride), _pair(padding))
+    return dw.view(co, kh, kw, ci).permute(0, 3, 1, 2)  # (out, in, kh, kw) in channels-last memory, like the weight
+
+def _conv_grad_onednn(dy, x, w, stride, padding, mask):
+    return torch.ops.aten.convolution_backward(dy, x, w, None, stride, padding, (1, 1), False, (0, 0), 1, mask)
+
+# The two ways of each pass of a convolution: f(x, w, dy, stride, padding). The input gradient by matmul is for 1x1 convolutions only.
+CONV_WAYS = {
+    'forward':     {'onednn': lambda x, w, dy, s, p: F.conv2d(x, w, None, s, p),
+                    'matmul': lambda x, w, dy, s, p: conv2d_mm(x, w, s, p)},
+    'input_grad':  {'onednn': lambda x, w, dy, s, p: _conv_grad_onednn(dy, x, w, s, p, (True, False, False))[0],
+                    'matmul': lambda x, w, dy, s, p: conv_input_grad_mm(dy, w)},
+    'weight_grad': {'onednn': lambda x, w, dy, s, p: _conv_grad_onednn(dy, x, w, s, p, (False, True, False))[1],
+                    'matmul': lambda x, w, dy, s, p: conv_weight_grad_mm(dy, x, w.shape, s, p)}}
+CONV_CHOICES = {}  # (pass, shapes, stride, padding, dtype, layout, threads) -> the way that was faster
+
+def _ways(kind, w, stride, padding):
+    ways = CONV_WAYS[kind]
+    if kind == 'input_grad' and not (w.shape[2:] == (1, 1) and stride == (1, 1) and padding == (0, 0)): ways = {'onednn': ways['onednn']}
+    return ways
+
+def fastest(fs, reps=3):
+    "Key of the fastest of the functions in the dict `fs`: the best of `reps` calls each, alternated, after one warm-up call each."
+    ts = {k: math.inf for k in fs}
+    for i in range(reps + 1):
+        for k, f in fs.items():
+            t = time.perf_counter(); f(); dt = time.perf_counter() - t
+            if i: ts[k] = min(ts[k], dt)
+    return min(ts, key=ts.get)
+
+def tuned_conv_pass(kind, x, w, dy, stride, padding, force=None):
+    "One pass (`kind`: a key of `CONV_WAYS`) of a 2-d convolution by its faster way for this problem, timed the first time it is seen; or by `force`."
+    ways = _ways(kind, w, stride, padding)
+    if force is not None: how = force if force in ways else 'onednn'
+    elif len(ways) == 1: how = next(iter(ways))
+    else:
+        key = (kind, tuple(x.shape), tuple(w.shape), stride, padding, x.dtype, x.is_contiguous(memory_format=torch.channels_last),
+               torch.get_num_threads())
+        if key not in CONV_CHOICES: CONV_CHOICES[key] = fastest({k: partial(f, x, w, dy, stride, padding) for k, f in ways.items()})
+        how = CONV_CHOICES[key]
+    return ways[how](x, w, dy, stride, padding)
+
+class _TunedConv2d(torch.autograd.Function):
+    "conv2d without bias, groups or dilation, each of its three passes by `tuned_conv_pass`."
+    @staticmethod
+    def forward(ctx, x, w, stride, padding, force):
+        ctx.save_for_backward(x, w); ctx.conf = stride, padding, force
+        return tuned_conv_pass('forward', x, w, None, stride, padding, force.get('forward'))
+    @staticmethod
+    def backward(ctx, dy):
+        (x, w), (stride, padding, force) = ctx.saved_tensors, ctx.conf
+        dx = dw = None
+        if ctx.needs_input_grad[0]: dx = tuned_conv_pass('input_grad', x, w, dy, stride, padding, force.get('input_grad'))
+        if ctx.needs_input_grad[1]: dw = tuned_conv_pass('weight_grad', x, w, dy, stride, padding, force.get('weight_grad'))
+        return dx, dw, None, None, None
+
+class ConvTuner(TorchFunctionMode):
+    """While on: every `F.conv2d` under CPU autocast that trains its weight runs each pass by `tuned_conv_pass`.
+    `force`: one way ('onednn' or 'matmul') for all passes, or a dict of them by pass (the passes it leaves out are timed)."""
+    def __init__(self, force=None):
+        super().__init__()
+        force = force if isinstance(force, dict) else dict.fromkeys(CONV_WAYS, force)
+        for kind, how in force.items():
+            if kind not in CONV_WAYS: raise FastresError(f"Unknown convolution pass {kind!r}: use {', '.join(CONV_WAYS)}.")
+            if how not in (None, 'onednn', 'matmul'):
+                raise FastresError(f"Unknown way {how!r} for the {kind} pass: use None (the faster, timed), 'onednn' or 'matmul'.")
+        self.force, self.calls = {k: v for k, v in force.items() if v is not None}, 0
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func is F.conv2d:
+            y = self.conv2d(*args, **kwargs)
+            if y is not None: return y
+        return func(*args, **kwargs)
+    def conv2d(self, x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        if (bias is not None or groups != 1 or _pair(dilation) != (1, 1) or isinstance(padding, str) or x.ndim != 4
+            or x.device.type != 'cpu' or not torch.is_autocast_enabled('cpu') or not torch.is_grad_enabled()
+            or not w.requires_grad or torch.compiler.is_compiling()): return None  # PyTorch's own convolution
+        self.calls += 1
+        dt = torch.get_autocast_dtype('cpu')
+        with torch.autocast('cpu', enabled=False):  # autocast's casts, by hand: the Function sees bf16 tensors
+            y = _TunedConv2d.apply(x.as_subclass(Tensor).to(dt), w.to(dt), _pair(stride), _pair(padding), self.force)
+        return y if type(x) is Tensor else y.as_subclass(type(x))
+
 
 # %% ../nbs/06_learner.ipynb #ff70e948
 _DECOUPLED = 'decoupled_weight_decay' in inspect.signature(_torch_adam).parameters  # torch >= 2.6: AdamW is Adam's option
