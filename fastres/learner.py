@@ -15,9 +15,10 @@ from .xresnet import *  # registers the xresnet family with `get_arch`
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'PRECISIONS', 'CONV_WAYS', 'CONV_CHOICES', 'SUGGESTIONS', 'top5_accuracy', 'get_opt', 'best_precision',
-           'CPUMixedPrecision', 'conv2d_mm', 'conv_input_grad_mm', 'conv_weight_grad_mm', 'fastest', 'tuned_conv_pass',
-           'ConvTuner', 'FusedAdam', 'FusedRAdam', 'fused_ranger', 'fused_opt', 'tune_malloc', 'resnet_learner',
-           'LRCurve', 'suggest_lrs', 'lr_curve', 'compare_lr_find', 'plot_lr_curves', 'lr_sweep', 'plot_lr_sweep']
+           'CPUMixedPrecision', 'conv2d_mm', 'conv_input_grad_mm', 'conv_weight_grad_mm', 'conv_choices_file',
+           'fastest', 'tuned_conv_pass', 'ConvTuner', 'FusedAdam', 'FusedRAdam', 'fused_ranger', 'fused_opt',
+           'tune_malloc', 'resnet_learner', 'LRCurve', 'suggest_lrs', 'lr_curve', 'compare_lr_find', 'plot_lr_curves',
+           'lr_sweep', 'plot_lr_sweep']
 
 # %% ../nbs/06_learner.ipynb #5141c7f6
 def top5_accuracy(inp, targ, axis=-1):
@@ -97,8 +98,10 @@ def set_precision(self:Learner, precision='auto'):
     return self
 
 # %% ../nbs/06_learner.ipynb #18a92995
+import json, hashlib, platform
 from torch.overrides import TorchFunctionMode
 from torch.nn.modules.utils import _pair
+from .data import cache_folder
 
 def _patches(x, k, stride, padding):
     "im2col of a 4-d `x`: one row per output pixel, its kh*kw*C inputs in (kh, kw, C) order (a view for a 1x1, stride 1 convolution of channels-last `x`)."
@@ -142,6 +145,39 @@ CONV_WAYS = {
                     'matmul': lambda x, w, dy, s, p: conv_weight_grad_mm(dy, x, w.shape, s, p)}}
 CONV_CHOICES = {}  # (pass, shapes, stride, padding, dtype, layout, threads) -> the way that was faster
 
+def _cpu_name():
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or platform.machine()
+
+def conv_choices_file():
+    "The file that keeps `CONV_CHOICES` for this CPU and torch version (under `cache_folder()`): every process on the machine makes the same choices."
+    tag = hashlib.sha1(f"{_cpu_name()}|{torch.backends.cpu.get_cpu_capability()}|{torch.__version__}".encode()).hexdigest()[:12]
+    return cache_folder()/f'conv_choices-{tag}.json'
+
+def _tuples(o): return tuple(map(_tuples, o)) if isinstance(o, list) else o
+def _read_choices():
+    try: return {_tuples(k): v for k, v in json.loads(conv_choices_file().read_text())}
+    except (OSError, ValueError, TypeError): return {}  # none yet, or unreadable: time again
+
+_choices_read = False
+def _known_choice(key):
+    "The choice for `key` made earlier in this process or, read once, by an earlier process on this machine."
+    global _choices_read
+    if not _choices_read: _choices_read = True; CONV_CHOICES.update({k: v for k, v in _read_choices().items() if k not in CONV_CHOICES})
+    return CONV_CHOICES.get(key)
+
+def _keep_choice(key, how):
+    "Record `how` for `key`, in this process and in the file; a choice another process wrote first wins, so all agree."
+    f, how = conv_choices_file(), _read_choices().get(key, how)
+    CONV_CHOICES[key] = how
+    try:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        tmp = f.with_name(f'{f.name}.{os.getpid()}.tmp')
+        tmp.write_text(json.dumps([[k, v] for k, v in {**_read_choices(), key: how}.items()]))
+        os.replace(tmp, f)  # atomic: a reader sees the old file or the new one
+    except OSError: pass  # a read-only cache folder: the choice stays in this process
+    return how
+
 def _ways(kind, w, stride, padding):
     ways = CONV_WAYS[kind]
     if kind == 'input_grad' and not (w.shape[2:] == (1, 1) and stride == (1, 1) and padding == (0, 0)): ways = {'onednn': ways['onednn']}
@@ -157,15 +193,14 @@ def fastest(fs, reps=3):
     return min(ts, key=ts.get)
 
 def tuned_conv_pass(kind, x, w, dy, stride, padding, force=None):
-    "One pass (`kind`: a key of `CONV_WAYS`) of a 2-d convolution by its faster way for this problem, timed the first time it is seen; or by `force`."
+    "One pass (`kind`: a key of `CONV_WAYS`) of a 2-d convolution by its faster way for this problem, timed the first time this machine sees it; or by `force`."
     ways = _ways(kind, w, stride, padding)
     if force is not None: how = force if force in ways else 'onednn'
     elif len(ways) == 1: how = next(iter(ways))
     else:
-        key = (kind, tuple(x.shape), tuple(w.shape), stride, padding, x.dtype, x.is_contiguous(memory_format=torch.channels_last),
-               torch.get_num_threads())
-        if key not in CONV_CHOICES: CONV_CHOICES[key] = fastest({k: partial(f, x, w, dy, stride, padding) for k, f in ways.items()})
-        how = CONV_CHOICES[key]
+        key = (kind, tuple(x.shape), tuple(w.shape), tuple(stride), tuple(padding), str(x.dtype),
+               x.is_contiguous(memory_format=torch.channels_last), torch.get_num_threads())
+        how = _known_choice(key) or _keep_choice(key, fastest({k: partial(f, x, w, dy, stride, padding) for k, f in ways.items()}))
     return ways[how](x, w, dy, stride, padding)
 
 class _TunedConv2d(torch.autograd.Function):
