@@ -39,20 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_train as bt  # this checkout's fastres, the machine description, the step timer
 from fastres import resnet_learner, tune_malloc, accuracy, get_arch, Callback
 
-def patches(x, k, stride, padding):
-    "im2col of a 4-d `x`: one row per output pixel (N*Ho*Wo of them), its kh*kw*C inputs in (kh, kw, C) order."
-    (kh, kw), (sh, sw), (ph, pw) = k, stride, padding
-    xp = x.permute(0, 2, 3, 1)  # (N, H, W, C): a view when `x` is channels-last
-    if ph or pw: xp = F.pad(xp, (0, 0, pw, pw, ph, ph))
-    if (kh, kw, sh, sw) == (1, 1, 1, 1): return xp.reshape(-1, x.shape[1])
-    cols = xp.unfold(1, kh, sh).unfold(2, kw, sw)  # (N, Ho, Wo, C, kh, kw)
-    return cols.permute(0, 1, 2, 4, 5, 3).reshape(-1, kh*kw*x.shape[1])
-
-def weight_grad_matmul(dy, x, w_shape, stride, padding):
-    "The weight gradient of conv2d(x, w) (groups 1, dilation 1) for the output gradient `dy`, as one matrix product."
-    co, ci, kh, kw = w_shape
-    dw = dy.permute(0, 2, 3, 1).reshape(-1, co).t() @ patches(x, (kh, kw), stride, padding)
-    return dw.view(co, kh, kw, ci).permute(0, 3, 1, 2)
+# The products themselves are fastres's (06_learner): im2col, and dW = dYᵀ · patches(X).
+from fastres.learner import conv_weight_grad_mm as weight_grad_matmul
 
 def weight_grad_onednn(dy, x, w, stride, padding):
     return torch.ops.aten.convolution_backward(dy, x, w, None, stride, padding, (1, 1), False, (0, 0), 1, (False, True, False))[1]
