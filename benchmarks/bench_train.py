@@ -50,7 +50,7 @@ if 'FASTRES_DATA' not in os.environ and (ROOT.parent/'shared'/'data').is_dir():
 RESULTS = ROOT/'benchmarks'/'results'
 
 import numpy as np, torch, torch.nn.functional as F
-import fastai
+import fastai, fastres.layers
 from fastres import *
 from fastai.vision.models import xresnet as fastai_xresnet
 from torch.utils.flop_counter import FlopCounterMode
@@ -176,6 +176,11 @@ def md_table(rows, cols):
     head = '| ' + ' | '.join(c for c, _ in cols) + ' |\n|' + '---|'*len(cols) + '\n'
     return head + ''.join('| ' + ' | '.join(f(r) for _, f in cols) + ' |\n' for r in rows)
 
+class NoSplit(Callback):
+    "`split_paths` off during this Learner's batches (the flag is the process's: paths timed side by side each set it)."
+    def before_batch(self): fastres.layers._split_out_of_place = False
+    def after_batch(self): fastres.layers._split_out_of_place = True
+
 # --- parts ------------------------------------------------------------------------------------------------------
 ONLY_WGRAD = {'forward': 'onednn', 'input_grad': 'onednn'}  # the weight gradients timed, the rest by oneDNN
 
@@ -188,10 +193,14 @@ def step_variants(device, with_compile):
         return learn
     def tuned_fastai(dls, a, precision='fp32'):
         tune_malloc(); return fastai_learner(dls, a, precision)
+    def bf16_in_place(dls, a):  # PyTorch's in-place bf16 ReLUs and gradient sums (no `BF16ReLU`, no `split_paths`), as before fastres avoided them
+        learn = fr(dls, a); learn.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision))[0].fast_relu = False
+        learn.add_cb(NoSplit()); return learn
     if device.type == 'cpu':
         v = {'fastai': {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32')},
              'fastres': {'fastai default + tune_malloc only': tuned_fastai,
                          'bf16 + channels_last (+ tune_malloc)': lambda dls, a: fr(dls, a, fused=False),
+                         'fastres default, bf16 ReLU and gradient sums in place (PyTorch\'s)': bf16_in_place,
                          'fastres default without ConvTuner': lambda dls, a: tuned(fr(dls, a), False),
                          'fastres default, ConvTuner on weight gradients only': lambda dls, a: tuned(fr(dls, a), ONLY_WGRAD),
                          'fastres default': fr}}

@@ -9,7 +9,7 @@ from fastai.layers import NormType, AvgPool, SEModule
 from .core import *
 
 # %% auto #0
-__all__ = ['SHORTCUTS', 'mish_kernels', 'Norm', 'ConvLayer', 'init_cnn', 'ResBlock', 'CompiledKernels', 'FastMish']
+__all__ = ['SHORTCUTS', 'mish_kernels', 'Norm', 'ConvLayer', 'init_cnn', 'split_paths', 'ResBlock', 'CompiledKernels', 'FastMish']
 
 # %% ../nbs/01_layers.ipynb #ce116c4a
 _zero_types = (NormType.BatchZero, NormType.InstanceZero)
@@ -59,6 +59,24 @@ def _act(act_cls):
     if act_cls is None: return nn.Identity()
     try: return act_cls(inplace=True)
     except TypeError: return act_cls()
+
+# %% ../nbs/01_layers.ipynb #b7e1c2a4
+_split_out_of_place = True  # False: autograd sums the two gradients of a block's input itself (in place), as plain PyTorch does
+
+class _Split(torch.autograd.Function):
+    "`x` for two paths; the backward sums their gradients into a new tensor."
+    @staticmethod
+    def forward(ctx, x): return x.view_as(x), x.view_as(x)
+    @staticmethod
+    def backward(ctx, g1, g2): return g1 + g2
+
+def split_paths(x):
+    "`x` for the two paths of a residual block; for a bf16 tensor on the CPU, their gradients are summed out of place."
+    # Autograd sums the gradients of a tensor used twice in place, and PyTorch's in-place bf16 addition ran at
+    # 9.2 GB/s against 18.4 out of place on the benchmarks' Xeon (benchmarks/results/bench_inplace_xeon.md).
+    if _split_out_of_place and x.dtype == torch.bfloat16 and x.device.type == 'cpu' and x.requires_grad and torch.is_grad_enabled():
+        return _Split.apply(x)
+    return x, x
 
 # %% ../nbs/01_layers.ipynb #4ad23a39
 SHORTCUTS = ('avg', 'max', 'conv')  # a downsampling shortcut: average- or max-pooled then 1x1, or a strided 1x1 (He et al.)
@@ -112,8 +130,9 @@ class ResBlock(Module):
 
     def forward(self, x):
         if self.pre is not None: x = self.pre(x)
-        out = self.convs(x)
-        return self.act(out if self.shortcut is None else out + self.shortcut(x))
+        if self.shortcut is None: return self.act(self.convs(x))
+        xc, xs = split_paths(x)
+        return self.act(self.convs(xc) + self.shortcut(xs))
 
 # %% ../nbs/01_layers.ipynb #3e3976ba
 import contextlib, warnings

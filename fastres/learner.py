@@ -16,9 +16,9 @@ from .xresnet import *  # registers the xresnet family with `get_arch`
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'PRECISIONS', 'CONV_WAYS', 'CONV_CHOICES', 'SUGGESTIONS', 'top5_accuracy', 'get_opt', 'best_precision',
            'CPUMixedPrecision', 'conv2d_mm', 'conv_input_grad_mm', 'conv_weight_grad_mm', 'conv_choices_file',
-           'fastest', 'tuned_conv_pass', 'ConvTuner', 'FusedAdam', 'FusedRAdam', 'fused_ranger', 'fused_opt',
-           'tune_malloc', 'resnet_learner', 'LRCurve', 'suggest_lrs', 'lr_curve', 'compare_lr_find', 'plot_lr_curves',
-           'lr_sweep', 'plot_lr_sweep']
+           'fastest', 'tuned_conv_pass', 'ConvTuner', 'relu_bf16', 'BF16ReLU', 'FusedAdam', 'FusedRAdam',
+           'fused_ranger', 'fused_opt', 'tune_malloc', 'resnet_learner', 'LRCurve', 'suggest_lrs', 'lr_curve',
+           'compare_lr_find', 'plot_lr_curves', 'lr_sweep', 'plot_lr_sweep']
 
 # %% ../nbs/06_learner.ipynb #5141c7f6
 def top5_accuracy(inp, targ, axis=-1):
@@ -56,9 +56,9 @@ def best_precision(device=None):
 def _channels_last(x): return x.contiguous(memory_format=torch.channels_last) if isinstance(x, Tensor) and x.ndim == 4 else x
 
 class CPUMixedPrecision(Callback):
-    "bf16 autocast on the CPU with the model and inputs in `channels_last` (fastai's `MixedPrecision` only autocasts on CUDA); `tune_convs`: `ConvTuner` in training (a `force` for it, or False)."
+    "bf16 autocast on the CPU with the model and inputs in `channels_last` (fastai's `MixedPrecision` only autocasts on CUDA); `tune_convs`: `ConvTuner` in training (a `force` for it, or False); `fast_relu`: `BF16ReLU`."
     order = MixedPrecision.order
-    def __init__(self, dtype=torch.bfloat16, channels_last=True, tune_convs=True): store_attr()
+    def __init__(self, dtype=torch.bfloat16, channels_last=True, tune_convs=True, fast_relu=True): store_attr()
     def before_fit(self):
         if self.channels_last: self.learn.model.to(memory_format=torch.channels_last)
         self.autocast, self.active = torch.autocast('cpu', dtype=self.dtype), False
@@ -68,11 +68,14 @@ class CPUMixedPrecision(Callback):
         tune = self.tune_convs is not False and self.training
         self.tuner = ConvTuner(None if self.tune_convs is True else self.tune_convs) if tune else None
         if self.tuner is not None: self.tuner.__enter__()
+        self.relu = BF16ReLU() if self.fast_relu and self.dtype == torch.bfloat16 else None
+        if self.relu is not None: self.relu.__enter__()
     def after_pred(self): self.learn.pred = to_float(self.pred)  # metrics and loss in fp32
     def after_loss(self): self._leave()
     def after_batch(self): self._leave()  # in case a callback cancelled the batch before the loss
     def after_fit(self): self._leave(); self.autocast = None
-    def _leave(self):
+    def _leave(self):  # (modes leave in the reverse order they came in)
+        if getattr(self, 'relu', None) is not None: self.relu.__exit__(None, None, None); self.relu = None
         if getattr(self, 'tuner', None) is not None: self.tuner.__exit__(None, None, None); self.tuner = None
         if getattr(self, 'active', False): self.autocast.__exit__(None, None, None); self.active = False
 
@@ -244,6 +247,41 @@ class ConvTuner(TorchFunctionMode):
             y = _TunedConv2d.apply(x.as_subclass(Tensor).to(dt), w.to(dt), _pair(stride), _pair(padding), self.force)
         return y if type(x) is Tensor else y.as_subclass(type(x))
 
+
+# %% ../nbs/06_learner.ipynb #c9d2e1f7
+def _bits(x): return x.view(torch.int16)
+
+class _ReLUBits(torch.autograd.Function):
+    "ReLU of a bf16 tensor as `clamp_min(0)` of its bits read as int16; the backward is PyTorch's."
+    @staticmethod
+    def forward(ctx, x, inplace):
+        if inplace: _bits(x).clamp_min_(0); ctx.mark_dirty(x); y = x
+        else: y = _bits(x).clamp_min(0).view(x.dtype)
+        ctx.save_for_backward(y)
+        return y
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return torch.ops.aten.threshold_backward(g, y, 0), None
+
+def relu_bf16(x, inplace=False):
+    "`F.relu(x, inplace)` of a bf16 tensor by its bits: PyTorch's values and gradients, at integer speed."
+    if x.dtype != torch.bfloat16: raise FastresError(f"relu_bf16 is for bf16 tensors, not {x.dtype}: use F.relu.")
+    with torch._C.DisableTorchFunctionSubclass(): y = _ReLUBits.apply(x, inplace)
+    return y if y is x or type(x) is Tensor else y.as_subclass(type(x))
+
+_RELUS = {F.relu: None, torch.relu: False, torch.relu_: True, Tensor.relu: False, Tensor.relu_: True}  # None: an `inplace` argument
+
+class BF16ReLU(TorchFunctionMode):
+    "While on: every ReLU of a bf16 CPU tensor by `relu_bf16`."
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in _RELUS and args and isinstance(args[0], Tensor):
+            x, inplace = args[0], _RELUS[func]
+            if inplace is None: inplace = kwargs.get('inplace', args[1] if len(args) > 1 else False)
+            # (an in-place ReLU of a view stays with PyTorch, which tracks the view's base)
+            if x.dtype == torch.bfloat16 and x.device.type == 'cpu' and not (inplace and x._is_view()): return relu_bf16(x, inplace)
+        return func(*args, **kwargs)
 
 # %% ../nbs/06_learner.ipynb #ff70e948
 _DECOUPLED = 'decoupled_weight_decay' in inspect.signature(_torch_adam).parameters  # torch >= 2.6: AdamW is Adam's option
