@@ -8,7 +8,7 @@ On the AVX-512 BF16 EPYCs (no AMX) oneDNN runs the weight-gradient pass of the s
 (results/bench_convs_epyc_zen5.md). A convolution's weight gradient is one matrix product, dW = dYᵀ · patches(X):
 with channels-last activations dY is already a (pixels, out channels) matrix, and for a 1x1 convolution X is the
 (pixels, in channels) matrix (no copy); for a k x k one the patches are gathered first (im2col, k² times X's size).
-`WeightGradAsMatmul` below is that: a mode that, for convolutions under CPU bf16 autocast whose output has at most
+`WeightGradAsMatmul` below is that: a mode (fastres's `ConvTuner` with fixed ways) that, for convolutions under CPU bf16 autocast whose output has at most
 `max_pixels` pixels per image, keeps oneDNN for the forward and the input gradient and takes the weight gradient from
 one `torch.matmul`. The script checks it against PyTorch's convolution, times the weight gradient alone at each of
 xresnet50's convolution shapes (the two ways alternated call by call), then the whole xresnet50 training step with the
@@ -32,54 +32,29 @@ import json, sys, time, types
 from collections import Counter
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from torch.overrides import TorchFunctionMode
 from torch.nn.modules.utils import _pair
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_train as bt  # this checkout's fastres, the machine description, the step timer
 from fastres import resnet_learner, tune_malloc, accuracy, get_arch, Callback
 
-# The products themselves are fastres's (06_learner): im2col, and dW = dYᵀ · patches(X).
-from fastres.learner import conv_weight_grad_mm as weight_grad_matmul
+# The products and the mode are fastres's (06_learner): im2col, dW = dYᵀ · patches(X), and `ConvTuner`.
+from fastres.learner import ConvTuner, CPUMixedPrecision, conv_weight_grad_mm as weight_grad_matmul
 
 def weight_grad_onednn(dy, x, w, stride, padding):
     return torch.ops.aten.convolution_backward(dy, x, w, None, stride, padding, (1, 1), False, (0, 0), 1, (False, True, False))[1]
 
-class ConvMatmulWGrad(torch.autograd.Function):
-    "conv2d without bias: forward and input gradient by PyTorch (oneDNN), weight gradient by `weight_grad_matmul`."
-    @staticmethod
-    def forward(ctx, x, w, stride, padding):
-        ctx.save_for_backward(x, w); ctx.conf = stride, padding
-        return F.conv2d(x, w, None, stride, padding)
-    @staticmethod
-    def backward(ctx, dy):
-        (x, w), (stride, padding) = ctx.saved_tensors, ctx.conf
-        dx = dw = None
-        if ctx.needs_input_grad[0]:
-            dx = torch.ops.aten.convolution_backward(dy, x, w, None, stride, padding, (1, 1), False, (0, 0), 1, (True, False, False))[0]
-        if ctx.needs_input_grad[1]: dw = weight_grad_matmul(dy, x, w.shape, stride, padding)
-        return dx, dw, None, None
-
-class WeightGradAsMatmul(TorchFunctionMode):
-    "While on: conv2d calls under CPU bf16 autocast with at most `max_pixels` output pixels per image go through `ConvMatmulWGrad`."
-    def __init__(self, max_pixels=64): super().__init__(); self.max_pixels, self.calls = max_pixels, 0
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func is F.conv2d:
-            y = self.conv(*args, **kwargs)
-            if y is not None: return y
-        return func(*args, **kwargs)
-    def conv(self, x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
-        if (bias is not None or groups != 1 or _pair(dilation) != (1, 1) or isinstance(padding, str) or x.ndim != 4
-                or x.device.type != 'cpu' or not torch.is_autocast_cpu_enabled() or not torch.is_grad_enabled()): return None
-        stride, padding = _pair(stride), _pair(padding)
-        ho = (x.shape[2] + 2*padding[0] - w.shape[2])//stride[0] + 1
-        wo = (x.shape[3] + 2*padding[1] - w.shape[3])//stride[1] + 1
-        if ho*wo > self.max_pixels: return None
-        self.calls += 1
-        dt, plain = torch.get_autocast_dtype('cpu'), x.as_subclass(torch.Tensor)  # fastai's TensorImage: plain inside
-        with torch.autocast('cpu', enabled=False): y = ConvMatmulWGrad.apply(plain.to(dt), w.to(dt), stride, padding)
-        return y if type(x) is torch.Tensor else y.as_subclass(type(x))
+class WeightGradAsMatmul(ConvTuner):
+    """While on: conv2d calls under CPU bf16 autocast whose output has at most `max_pixels` pixels per image go through
+    fastres's `ConvTuner` with the forward pass and the input gradient forced to oneDNN and the weight gradient to one
+    matrix product; larger ones stay with PyTorch."""
+    def __init__(self, max_pixels=64):
+        super().__init__({'forward': 'onednn', 'input_grad': 'onednn', 'weight_grad': 'matmul'}); self.max_pixels = max_pixels
+    def conv2d(self, x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        if x.ndim == 4 and not isinstance(padding, str):
+            (sh, sw), (ph, pw) = _pair(stride), _pair(padding)
+            if ((x.shape[2] + 2*ph - w.shape[2])//sh + 1)*((x.shape[3] + 2*pw - w.shape[3])//sw + 1) > self.max_pixels: return None
+        return super().conv2d(x, w, bias, stride, padding, dilation, groups)
 
 class MatmulWGradCB(Callback):
     "Turn `WeightGradAsMatmul` on for each training batch's forward pass (after fastres's autocast is entered)."
@@ -147,7 +122,10 @@ def layer_times(reps=15):
 def step_times(max_pixels=(16, 64, 256), rounds=5):
     "The xresnet50 fastres default step, and the same with the mode on for outputs of at most each of `max_pixels` per image."
     dls = bt.batch_dls(64, 128, 6)
-    make = lambda: resnet_learner(dls, 'xresnet50', n_out=10, c_in=3, metrics=accuracy, path='/tmp')
+    def make():  # fastres's default path without its own `ConvTuner` (every pass by oneDNN), as this experiment was run
+        learn = resnet_learner(dls, 'xresnet50', n_out=10, c_in=3, metrics=accuracy, path='/tmp')
+        learn.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision))[0].tune_convs = False
+        return learn
     learners = {'fastres default': make()}
     for px in max_pixels: learners[f'weight gradients by matmul for outputs of <= {px} px'] = make().add_cb(MatmulWGradCB(px))
     args = types.SimpleNamespace(rounds=rounds, bs=64)

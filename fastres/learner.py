@@ -53,6 +53,8 @@ def best_precision(device=None):
     return 'bf16' if device.type == 'cpu' and _cpu_has_fast_bf16() else 'fp32'
 
 # %% ../nbs/06_learner.ipynb #fa0d4c42
+import contextlib
+
 def _channels_last(x): return x.contiguous(memory_format=torch.channels_last) if isinstance(x, Tensor) and x.ndim == 4 else x
 
 class CPUMixedPrecision(Callback):
@@ -61,23 +63,19 @@ class CPUMixedPrecision(Callback):
     def __init__(self, dtype=torch.bfloat16, channels_last=True, tune_convs=True, fast_relu=True): store_attr()
     def before_fit(self):
         if self.channels_last: self.learn.model.to(memory_format=torch.channels_last)
-        self.autocast, self.active = torch.autocast('cpu', dtype=self.dtype), False
+        # made once per fit, entered for each batch (the tuner for training batches only) and left after its loss
+        self.autocast = torch.autocast('cpu', dtype=self.dtype)
+        self.tuner = None if self.tune_convs is False else ConvTuner(None if self.tune_convs is True else self.tune_convs)
+        self.relu = BF16ReLU() if self.fast_relu and self.dtype == torch.bfloat16 else None
+        self.on = contextlib.ExitStack()
     def before_batch(self):
         if self.channels_last: self.learn.xb = tuple(map(_channels_last, self.xb))
-        self.autocast.__enter__(); self.active = True
-        tune = self.tune_convs is not False and self.training
-        self.tuner = ConvTuner(None if self.tune_convs is True else self.tune_convs) if tune else None
-        if self.tuner is not None: self.tuner.__enter__()
-        self.relu = BF16ReLU() if self.fast_relu and self.dtype == torch.bfloat16 else None
-        if self.relu is not None: self.relu.__enter__()
+        for ctx in (self.autocast, self.tuner if self.training else None, self.relu):
+            if ctx is not None: self.on.enter_context(ctx)
     def after_pred(self): self.learn.pred = to_float(self.pred)  # metrics and loss in fp32
-    def after_loss(self): self._leave()
-    def after_batch(self): self._leave()  # in case a callback cancelled the batch before the loss
-    def after_fit(self): self._leave(); self.autocast = None
-    def _leave(self):  # (modes leave in the reverse order they came in)
-        if getattr(self, 'relu', None) is not None: self.relu.__exit__(None, None, None); self.relu = None
-        if getattr(self, 'tuner', None) is not None: self.tuner.__exit__(None, None, None); self.tuner = None
-        if getattr(self, 'active', False): self.autocast.__exit__(None, None, None); self.active = False
+    def after_loss(self): self.on.close()
+    def after_batch(self): self.on.close()  # in case a callback cancelled the batch before the loss
+    def after_fit(self): self.on.close(); self.autocast = self.tuner = self.relu = self.on = None  # (a Learner exported after fitting pickles its callbacks)
 
 # %% ../nbs/06_learner.ipynb #57c5a912
 def _learn_device(learn):
@@ -171,12 +169,12 @@ def _known_choice(key):
 
 def _keep_choice(key, how):
     "Record `how` for `key`, in this process and in the file; a choice another process wrote first wins, so all agree."
-    f, how = conv_choices_file(), _read_choices().get(key, how)
-    CONV_CHOICES[key] = how
+    f, kept = conv_choices_file(), _read_choices()
+    how = CONV_CHOICES[key] = kept.get(key, how)
     try:
         f.parent.mkdir(parents=True, exist_ok=True)
         tmp = f.with_name(f'{f.name}.{os.getpid()}.tmp')
-        tmp.write_text(json.dumps([[k, v] for k, v in {**_read_choices(), key: how}.items()]))
+        tmp.write_text(json.dumps([[k, v] for k, v in {**kept, key: how}.items()]))
         os.replace(tmp, f)  # atomic: a reader sees the old file or the new one
     except OSError: pass  # a read-only cache folder: the choice stays in this process
     return how
