@@ -39,7 +39,7 @@ import bench_train as bt  # this checkout's fastres, the machine description, th
 from fastres import resnet_learner, tune_malloc, accuracy, get_arch, Callback
 
 # The products and the mode are fastres's (06_learner): im2col, dW = dYᵀ · patches(X), and `ConvTuner`.
-from fastres.learner import ConvTuner, CPUMixedPrecision, conv_weight_grad_mm as weight_grad_matmul
+from fastres.learner import ConvTuner, conv_weight_grad_mm as weight_grad_matmul
 
 def weight_grad_onednn(dy, x, w, stride, padding):
     return torch.ops.aten.convolution_backward(dy, x, w, None, stride, padding, (1, 1), False, (0, 0), 1, (False, True, False))[1]
@@ -124,8 +124,7 @@ def step_times(max_pixels=(16, 64, 256), rounds=5):
     dls = bt.batch_dls(64, 128, 6)
     def make():  # fastres's default path without its own `ConvTuner` (every pass by oneDNN), as this experiment was run
         learn = resnet_learner(dls, 'xresnet50', n_out=10, c_in=3, metrics=accuracy, path='/tmp')
-        learn.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision))[0].tune_convs = False
-        return learn
+        learn.cpu_mixed_precision.tune_convs = False; return learn
     learners = {'fastres default': make()}
     for px in max_pixels: learners[f'weight gradients by matmul for outputs of <= {px} px'] = make().add_cb(MatmulWGradCB(px))
     args = types.SimpleNamespace(rounds=rounds, bs=64)

@@ -189,13 +189,12 @@ def step_variants(device, with_compile):
     allocator: `tune_malloc`), 'fastres' in one where `resnet_learner` tuned it. The first path is the baseline."""
     fr = lambda dls, a, **kw: resnet_learner(dls, a, n_out=10, c_in=3, metrics=accuracy, path='/tmp', **kw)
     def tuned(learn, how):  # `ConvTuner` off (every pass by oneDNN, as before fastres timed the matmul against it), or partly on
-        for cb in learn.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision)): cb.tune_convs = how
-        return learn
+        learn.cpu_mixed_precision.tune_convs = how; return learn
     def tuned_fastai(dls, a, precision='fp32'):
         tune_malloc(); return fastai_learner(dls, a, precision)
     def bf16_in_place(dls, a):  # PyTorch's in-place bf16 ReLUs and gradient sums (no `BF16ReLU`, no `split_paths`), as before fastres avoided them
-        learn = fr(dls, a); learn.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision))[0].fast_relu = False
-        learn.add_cb(NoSplit()); return learn
+        learn = fr(dls, a); learn.cpu_mixed_precision.fast_relu = False
+        return learn.add_cb(NoSplit())
     if device.type == 'cpu':
         v = {'fastai': {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32')},
              'fastres': {'fastai default + tune_malloc only': tuned_fastai,
@@ -454,7 +453,7 @@ def child_convs(arch, args):
     `ConvTuner` is off, so that every pass of every convolution is oneDNN's (with it on, the passes it gives to a matrix
     product would be missing from oneDNN's log)."""
     learn = resnet_learner(batch_dls(args.bs, args.size, 1), arch, n_out=10, c_in=3, metrics=accuracy, path='/tmp', cbs=NoValidate())
-    for cb in learn.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision)): cb.tune_convs = False
+    learn.cpu_mixed_precision.tune_convs = False  # (fastai names each callback on its Learner)
     with learn.no_bar(), learn.no_logging(): learn.fit(2, 1e-4)  # warm-up: oneDNN builds its kernels
     sys.stdout.flush()
     with torch.backends.mkldnn.verbose(torch.backends.mkldnn.VERBOSE_ON), learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
