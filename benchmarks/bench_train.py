@@ -195,12 +195,15 @@ def step_variants(device, with_compile):
     def bf16_in_place(dls, a):  # PyTorch's in-place bf16 ReLUs and gradient sums (no `BF16ReLU`, no `split_paths`), as before fastres avoided them
         learn = fr(dls, a); learn.cpu_mixed_precision.fast_relu = False
         return learn.add_cb(NoSplit())
+    def pytorch_bn(dls, a):  # PyTorch's batch norm instead of fastres's bf16 kernel (`BF16BatchNorm`)
+        learn = fr(dls, a); learn.cpu_mixed_precision.fast_bn = False; return learn
     if device.type == 'cpu':
         v = {'fastai': {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32')},
              'fastres': {'fastai default + tune_malloc only': tuned_fastai,
                          'bf16 + channels_last (+ tune_malloc)': lambda dls, a: fr(dls, a, fused=False),
                          'fastres default, bf16 ReLU and gradient sums in place (PyTorch\'s)': bf16_in_place,
                          'fastres default without ConvTuner': lambda dls, a: tuned(fr(dls, a), False),
+                         "fastres default, PyTorch's batch norm (no BF16BatchNorm)": pytorch_bn,
                          'fastres default, ConvTuner on weight gradients only': lambda dls, a: tuned(fr(dls, a), ONLY_WGRAD),
                          'fastres default': fr}}
     else:  # the issue's GPU comparison: against fastai's own mixed precision

@@ -16,9 +16,10 @@ from .xresnet import *  # registers the xresnet family with `get_arch`
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'PRECISIONS', 'CONV_WAYS', 'CONV_CHOICES', 'SUGGESTIONS', 'top5_accuracy', 'get_opt', 'best_precision',
            'CPUMixedPrecision', 'conv2d_mm', 'conv_input_grad_mm', 'conv_weight_grad_mm', 'conv_choices_file',
-           'fastest', 'tuned_conv_pass', 'ConvTuner', 'relu_bf16', 'BF16ReLU', 'FusedAdam', 'FusedRAdam',
-           'fused_ranger', 'fused_opt', 'tune_malloc', 'resnet_learner', 'LRCurve', 'suggest_lrs', 'lr_curve',
-           'compare_lr_find', 'plot_lr_curves', 'lr_sweep', 'plot_lr_sweep']
+           'fastest', 'tuned_conv_pass', 'ConvTuner', 'relu_bf16', 'BF16ReLU', 'bn_bf16_kernel', 'batch_norm_bf16',
+           'bn_relu_pairs', 'BF16BatchNorm', 'FusedAdam', 'FusedRAdam', 'fused_ranger', 'fused_opt', 'tune_malloc',
+           'resnet_learner', 'LRCurve', 'suggest_lrs', 'lr_curve', 'compare_lr_find', 'plot_lr_curves', 'lr_sweep',
+           'plot_lr_sweep']
 
 # %% ../nbs/06_learner.ipynb #5141c7f6
 def top5_accuracy(inp, targ, axis=-1):
@@ -58,24 +59,26 @@ import contextlib
 def _channels_last(x): return x.contiguous(memory_format=torch.channels_last) if isinstance(x, Tensor) and x.ndim == 4 else x
 
 class CPUMixedPrecision(Callback):
-    "bf16 autocast on the CPU with the model and inputs in `channels_last` (fastai's `MixedPrecision` only autocasts on CUDA); `tune_convs`: `ConvTuner` in training (a `force` for it, or False); `fast_relu`: `BF16ReLU`."
+    "bf16 autocast on the CPU with the model and inputs in `channels_last` (fastai's `MixedPrecision` only autocasts on CUDA); `tune_convs`: `ConvTuner` in training (a `force` for it, or False); `fast_relu`: `BF16ReLU`; `fast_bn`: `BF16BatchNorm`."
     order = MixedPrecision.order
-    def __init__(self, dtype=torch.bfloat16, channels_last=True, tune_convs=True, fast_relu=True): store_attr()
+    def __init__(self, dtype=torch.bfloat16, channels_last=True, tune_convs=True, fast_relu=True, fast_bn=True): store_attr()
     def before_fit(self):
         if self.channels_last: self.learn.model.to(memory_format=torch.channels_last)
         # made once per fit, entered for each batch (the tuner for training batches only) and left after its loss
         self.autocast = torch.autocast('cpu', dtype=self.dtype)
         self.tuner = None if self.tune_convs is False else ConvTuner(None if self.tune_convs is True else self.tune_convs)
-        self.relu = BF16ReLU() if self.fast_relu and self.dtype == torch.bfloat16 else None
+        bf16 = self.dtype == torch.bfloat16
+        self.relu = BF16ReLU() if self.fast_relu and bf16 else None
+        self.bn = BF16BatchNorm(self.learn.model) if self.fast_bn and bf16 else None
         self.on = contextlib.ExitStack()
     def before_batch(self):
         if self.channels_last: self.learn.xb = tuple(map(_channels_last, self.xb))
-        for ctx in (self.autocast, self.tuner if self.training else None, self.relu):
+        for ctx in (self.autocast, self.tuner if self.training else None, self.relu, self.bn):
             if ctx is not None: self.on.enter_context(ctx)
     def after_pred(self): self.learn.pred = to_float(self.pred)  # metrics and loss in fp32
     def after_loss(self): self.on.close()
     def after_batch(self): self.on.close()  # in case a callback cancelled the batch before the loss
-    def after_fit(self): self.on.close(); self.autocast = self.tuner = self.relu = self.on = None  # (a Learner exported after fitting pickles its callbacks)
+    def after_fit(self): self.on.close(); self.autocast = self.tuner = self.relu = self.bn = self.on = None  # (a Learner exported after fitting pickles its callbacks)
 
 # %% ../nbs/06_learner.ipynb #57c5a912
 def _learn_device(learn):
@@ -279,6 +282,267 @@ class BF16ReLU(TorchFunctionMode):
             if inplace is None: inplace = kwargs.get('inplace', args[1] if len(args) > 1 else False)
             # (an in-place ReLU of a view stays with PyTorch, which tracks the view's base)
             if x.dtype == torch.bfloat16 and x.device.type == 'cpu' and not (inplace and x._is_view()): return relu_bf16(x, inplace)
+        return func(*args, **kwargs)
+
+# %% ../nbs/06_learner.ipynb #0f4ddc89
+import os, warnings, logging
+
+# One read of x for the statistics and one read + write for the output (forward); one read of dy and x for the
+# two sums and one read of each + a write for dx (backward). A ReLU after the batch norm costs no extra pass.
+_BN_BF16_SRC = r'''
+#include <torch/extension.h>
+#include <ATen/Parallel.h>
+#include <immintrin.h>
+#include <cmath>
+#include <vector>
+using bf16 = at::BFloat16;
+
+// 16 channels at a time; the mask covers the last, partial group when C is not a multiple of 16
+static inline __mmask16 lanes(int64_t C, int64_t c) { return C - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (C - c)) - 1); }
+static inline __m512 ld(const bf16* p, __mmask16 m) {  // bf16 -> fp32 is a 16-bit shift
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+}
+static inline void st(bf16* p, __m512 v, __mmask16 m) {  // fp32 -> bf16, rounded to nearest even (as PyTorch)
+  _mm256_mask_storeu_epi16(p, m, (__m256i)_mm512_cvtneps_pbh(v));
+}
+static inline __m512 vec(const float* p) { return _mm512_loadu_ps(p); }
+static inline int64_t padded(int64_t C) { return (C + 15) / 16 * 16; }
+// With a fused ReLU the gradient passes where the forward's output x*a + b was positive: recomputed from x
+template <bool RELU> static inline __m512 grad(const bf16* dy, __m512 x, const float* fa, const float* fb, __mmask16 m) {
+  const __m512 g = ld(dy, m);
+  if (!RELU) return g;
+  return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_fmadd_ps(x, vec(fa), vec(fb)), _mm512_setzero_ps(), _CMP_GT_OQ), g);
+}
+
+// Sums of rows r0..r1 for the NV groups of 16 channels from c0, in registers (16-lane fp32), stored to f1, f2.
+template <bool DY, bool RELU, int NV>
+static inline void sums_chunk(const bf16* x, const bf16* dy, const float* mean, const float* fa, const float* fb,
+                              int64_t r0, int64_t r1, int64_t C, int64_t c0, float* f1, float* f2) {
+  __m512 a1[NV], a2[NV]; __mmask16 m[NV];
+  for (int j = 0; j < NV; j++) { a1[j] = _mm512_setzero_ps(); a2[j] = _mm512_setzero_ps(); m[j] = lanes(C, c0 + 16 * j); }
+  for (int64_t r = r0; r < r1; r++) {
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; j++) {
+      const int64_t c = c0 + 16 * j;
+      const __m512 v = ld(x + r * C + c, m[j]);
+      if (DY) {
+        const __m512 g = grad<RELU>(dy + r * C + c, v, fa + c, fb + c, m[j]);
+        a1[j] = _mm512_add_ps(a1[j], g); a2[j] = _mm512_fmadd_ps(g, _mm512_sub_ps(v, vec(mean + c)), a2[j]);
+      } else { a1[j] = _mm512_add_ps(a1[j], v); a2[j] = _mm512_fmadd_ps(v, v, a2[j]); }
+    }
+  }
+  for (int j = 0; j < NV; j++) { _mm512_storeu_ps(f1 + c0 + 16 * j, a1[j]); _mm512_storeu_ps(f2 + c0 + 16 * j, a2[j]); }
+}
+
+// Per-channel sums over the M rows of channels-last (M, C) bf16 matrices, fp32 within blocks of 64 rows, fp64 across.
+// Without dy: s1 = sum x, s2 = sum x^2.  With dy: s1 = sum g, s2 = sum g * (x - mean), g the gradient (after the ReLU's).
+template <bool DY, bool RELU>
+static void channel_sums(const bf16* x, const bf16* dy, const float* mean, const float* fa, const float* fb, int64_t M, int64_t C, double* s1, double* s2) {
+  const int64_t P = padded(C);
+  const int nt = at::get_num_threads();
+  std::vector<double> part((size_t)nt * 2 * P, 0.0);
+  at::parallel_for(0, M, 256, [&](int64_t begin, int64_t end) {
+    double* d1 = part.data() + (size_t)at::get_thread_num() * 2 * P; double* d2 = d1 + P;
+    std::vector<float> f(2 * P); float *f1 = f.data(), *f2 = f1 + P;
+    for (int64_t r0 = begin; r0 < end; r0 += 64) {
+      const int64_t r1 = std::min(end, r0 + 64);
+      for (int64_t c0 = 0; c0 < C; c0 += 128) {  // up to 8 groups of 16 channels at a time: 16 accumulators in registers
+        switch (std::min<int64_t>(8, (C - c0 + 15) / 16)) {
+          case 1: sums_chunk<DY, RELU, 1>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 2: sums_chunk<DY, RELU, 2>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 3: sums_chunk<DY, RELU, 3>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 4: sums_chunk<DY, RELU, 4>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 5: sums_chunk<DY, RELU, 5>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 6: sums_chunk<DY, RELU, 6>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 7: sums_chunk<DY, RELU, 7>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          default: sums_chunk<DY, RELU, 8>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2);
+        }
+      }
+      for (int64_t c = 0; c < C; c++) { d1[c] += f1[c]; d2[c] += f2[c]; }
+    }
+  });
+  for (int64_t c = 0; c < C; c++) {
+    double a = 0, b = 0;
+    for (int t = 0; t < nt; t++) { a += part[(size_t)t * 2 * P + c]; b += part[(size_t)t * 2 * P + P + c]; }
+    s1[c] = a; s2[c] = b;
+  }
+}
+
+// Forward: out = x*a + b, or its ReLU.  Backward: out = g*a + x*k + b, g the gradient (after the ReLU's).
+template <bool DY, bool RELU>
+static void affine(const bf16* x, const bf16* dy, const float* a, const float* k, const float* b, const float* fa, const float* fb,
+                   bf16* out, int64_t M, int64_t C) {
+  at::parallel_for(0, M, 256, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++)
+      for (int64_t c = 0; c < C; c += 16) {
+        const __mmask16 m = lanes(C, c);
+        const __m512 v = ld(x + r * C + c, m);
+        __m512 o;
+        if (DY) o = _mm512_fmadd_ps(grad<RELU>(dy + r * C + c, v, fa + c, fb + c, m), vec(a + c), _mm512_fmadd_ps(v, vec(k + c), vec(b + c)));
+        else {
+          o = _mm512_fmadd_ps(v, vec(a + c), vec(b + c));
+          if (RELU) o = _mm512_max_ps(o, _mm512_setzero_ps());
+        }
+        st(out + r * C + c, o, m);
+      }
+  });
+}
+
+// The forward's per-channel scale a = w/std and shift b - mean*a (the backward recomputes them, bit for bit)
+static void scale_shift(const at::Tensor& w, const at::Tensor& b, const float* pm, const float* pi, int64_t C, float* pa, float* ps) {
+  auto wf = w.to(at::kFloat).contiguous(), bf = b.to(at::kFloat).contiguous();
+  const float *pw = wf.data_ptr<float>(), *pb = bf.data_ptr<float>();
+  for (int64_t c = 0; c < C; c++) { pa[c] = pw[c] * pi[c]; ps[c] = pb[c] - pm[c] * pa[c]; }
+}
+
+// Training-mode forward (and the ReLU after it, if `relu`): y, mean, 1/std (fp32); the running statistics (fp32, or
+// empty) move in place.
+std::vector<at::Tensor> bn_fwd(at::Tensor x, at::Tensor w, at::Tensor b, at::Tensor rm, at::Tensor rv, double momentum, double eps, bool relu) {
+  const int64_t C = x.size(1), M = x.numel() / C, P = padded(C);
+  std::vector<double> s1(C), s2(C);
+  channel_sums<false, false>(x.data_ptr<bf16>(), nullptr, nullptr, nullptr, nullptr, M, C, s1.data(), s2.data());
+  auto fo = at::TensorOptions().dtype(at::kFloat);
+  auto mean = at::zeros({P}, fo), inv = at::zeros({P}, fo);
+  std::vector<float> a(P, 0.f), sh(P, 0.f);
+  float *pm = mean.data_ptr<float>(), *pi = inv.data_ptr<float>();
+  const bool running = rm.numel() == C;
+  float *prm = running ? rm.data_ptr<float>() : nullptr, *prv = running ? rv.data_ptr<float>() : nullptr;
+  for (int64_t c = 0; c < C; c++) {
+    const double mu = s1[c] / M, var = std::max(s2[c] / M - mu * mu, 0.0);
+    pm[c] = (float)mu; pi[c] = (float)(1.0 / std::sqrt(var + eps));
+    if (running) {
+      prm[c] = (float)((1 - momentum) * prm[c] + momentum * mu);
+      prv[c] = (float)((1 - momentum) * prv[c] + momentum * var * M / (M - 1));  // unbiased, as PyTorch
+    }
+  }
+  scale_shift(w, b, pm, pi, C, a.data(), sh.data());
+  auto y = at::empty_like(x);
+  (relu ? affine<false, true> : affine<false, false>)(x.data_ptr<bf16>(), nullptr, a.data(), nullptr, sh.data(), nullptr, nullptr, y.data_ptr<bf16>(), M, C);
+  return {y, mean, inv};
+}
+
+// Training-mode backward (through the ReLU too, if `relu`): dx (bf16), dw and db (fp32).
+std::vector<at::Tensor> bn_bwd(at::Tensor dy, at::Tensor x, at::Tensor w, at::Tensor b, at::Tensor mean, at::Tensor inv, bool relu) {
+  const int64_t C = x.size(1), M = x.numel() / C, P = padded(C);
+  const float *pm = mean.data_ptr<float>(), *pi = inv.data_ptr<float>();
+  std::vector<float> fa(P, 0.f), fb(P, 0.f);
+  scale_shift(w, b, pm, pi, C, fa.data(), fb.data());
+  std::vector<double> s1(C), s2(C);
+  (relu ? channel_sums<true, true> : channel_sums<true, false>)(x.data_ptr<bf16>(), dy.data_ptr<bf16>(), pm, fa.data(), fb.data(), M, C, s1.data(), s2.data());
+  auto fo = at::TensorOptions().dtype(at::kFloat);
+  auto dw = at::empty({C}, fo), db = at::empty({C}, fo);
+  std::vector<float> ga(P, 0.f), gk(P, 0.f), gb(P, 0.f);
+  float *pdw = dw.data_ptr<float>(), *pdb = db.data_ptr<float>();
+  for (int64_t c = 0; c < C; c++) {
+    // dx = s*g - s/var * s2/M * (x - mean) - s*s1/M, with s = w/std (= fa) and 1/var = inv^2
+    const double s = fa[c], k = -s * pi[c] * pi[c] * s2[c] / M;
+    ga[c] = (float)s; gk[c] = (float)k; gb[c] = (float)(-s * s1[c] / M - k * pm[c]);
+    pdw[c] = (float)(s2[c] * pi[c]); pdb[c] = (float)s1[c];
+  }
+  auto dx = at::empty_like(x);
+  (relu ? affine<true, true> : affine<true, false>)(x.data_ptr<bf16>(), dy.data_ptr<bf16>(), ga.data(), gk.data(), gb.data(), fa.data(), fb.data(), dx.data_ptr<bf16>(), M, C);
+  return {dx, dw, db};
+}
+'''
+
+_bn_kernel = None  # the compiled module, False once building it failed
+
+def _stale_lock(build_dir, minutes=10):
+    "Remove the build lock of a compile that died: a killed build leaves it behind, and older PyTorch versions wait for it forever."
+    lock = build_dir/'lock'
+    if lock.exists() and time.time() - lock.stat().st_mtime > 60*minutes: lock.unlink(missing_ok=True)
+
+def bn_bf16_kernel():
+    "fastres's bf16 BatchNorm kernel for CPUs with AVX-512 BF16, compiled on first use and kept in PyTorch's extensions folder; None where it cannot be."
+    global _bn_kernel
+    if _bn_kernel is None:
+        _bn_kernel = False
+        if not getattr(torch.cpu, '_is_avx512_bf16_supported', lambda: False)(): return None
+        name = 'fastres_bn_bf16_' + hashlib.sha1(_BN_BF16_SRC.encode()).hexdigest()[:10]
+        build_dir = Path(os.environ.get('TORCH_EXTENSIONS_DIR') or '~/.cache/torch_extensions').expanduser()/name  # (PyTorch's own setting)
+        try:
+            log = logging.getLogger('torch.utils.cpp_extension'); level = log.level
+            log.setLevel(logging.ERROR)  # (its import warns that there is no CUDA)
+            try: from torch.utils.cpp_extension import load_inline
+            finally: log.setLevel(level)
+            build_dir.mkdir(parents=True, exist_ok=True); _stale_lock(build_dir)
+            _bn_kernel = load_inline(
+                name, _BN_BF16_SRC, functions=['bn_fwd', 'bn_bwd'], build_directory=str(build_dir),
+                extra_cflags=['-O3', '-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512bf16', '-fopenmp'], extra_ldflags=['-fopenmp'])
+        except Exception as e:
+            warnings.warn(f"fastres could not build its bf16 BatchNorm kernel, so PyTorch's BatchNorm runs instead (correct, slower). "
+                          f"The kernel needs a C++ compiler (g++) and ninja (`pip install ninja`). The error: {str(e).strip()[-300:]}")
+    return _bn_kernel or None
+
+# %% ../nbs/06_learner.ipynb #3627edb9
+from torch.autograd.function import once_differentiable
+
+class _BatchNormBF16(torch.autograd.Function):
+    "Training-mode batch norm of a channels-last bf16 tensor (and the ReLU after it, if `relu`) by `bn_bf16_kernel`."
+    @staticmethod
+    def forward(ctx, x, w, b, running_mean, running_var, momentum, eps, relu):
+        rm, rv = (running_mean, running_var) if running_mean is not None else (x.new_empty(0, dtype=torch.float),) * 2
+        y, mean, inv = _bn_kernel.bn_fwd(x, w, b, rm, rv, momentum, eps, relu)
+        ctx.save_for_backward(x, w, b, mean, inv); ctx.relu = relu
+        return y
+    @staticmethod
+    @once_differentiable  # (a second derivative through it raises an error instead of coming out wrong)
+    def backward(ctx, dy):
+        x, w, b, mean, inv = ctx.saved_tensors
+        dx, dw, db = _bn_kernel.bn_bwd(dy.to(torch.bfloat16).contiguous(memory_format=torch.channels_last), x, w, b, mean, inv, ctx.relu)
+        return dx, dw.to(w.dtype), db.to(b.dtype), None, None, None, None, None
+
+def _bn_fits(x, running_mean, running_var, weight, bias):
+    "Whether `batch_norm_bf16` takes these arguments; if not, why."
+    if not (isinstance(x, Tensor) and x.dtype == torch.bfloat16 and x.device.type == 'cpu' and x.ndim == 4):
+        return 'x must be a 4-d bf16 CPU tensor'
+    if not x.is_contiguous(memory_format=torch.channels_last): return 'x must be channels-last (x.contiguous(memory_format=torch.channels_last))'
+    if x.numel() // x.shape[1] < 2: return 'training needs more than one value per channel'
+    for t in (weight, bias, *((running_mean, running_var) if running_mean is not None or running_var is not None else ())):
+        if not (isinstance(t, Tensor) and t.dtype == torch.float32 and t.is_contiguous() and t.shape == (x.shape[1],)):
+            return 'weight, bias and the running statistics (or neither of these two) must be fp32 vectors of one value per channel'
+    if bn_bf16_kernel() is None: return "the kernel is not available on this machine (it needs AVX-512 BF16 and a C++ compiler)"
+
+def _batch_norm_bf16(x, running_mean, running_var, weight, bias, momentum, eps, relu):
+    with torch._C.DisableTorchFunctionSubclass():
+        y = _BatchNormBF16.apply(x, weight, bias, running_mean, running_var, momentum, eps, relu)
+    return y if type(x) is Tensor else y.as_subclass(type(x))
+
+def batch_norm_bf16(x, running_mean, running_var, weight, bias, momentum=0.1, eps=1e-5, relu=False):
+    "`F.batch_norm(x, running_mean, running_var, weight, bias, training=True, ...)` of a channels-last bf16 CPU tensor by fastres's kernel; `relu`: and `F.relu` of that, in the same passes."
+    why = _bn_fits(x, running_mean, running_var, weight, bias)
+    if why: raise FastresError(f"batch_norm_bf16 cannot run here: {why}. F.batch_norm works for any input.")
+    return _batch_norm_bf16(x, running_mean, running_var, weight, bias, momentum, eps, relu)
+
+def _bn_args(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    return input, running_mean, running_var, weight, bias, training, momentum, eps
+
+def bn_relu_pairs(model):
+    "The `BatchNorm2d` layers of `model` whose output goes straight into an `nn.ReLU`: the next layer of a plain `nn.Sequential`."
+    seqs = [m for m in model.modules() if isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward]
+    return [a for s in seqs for a, b in zip(s, list(s)[1:]) if type(a) is nn.BatchNorm2d and type(b) is nn.ReLU]
+
+_relu_done = '_fastres_relu_done'  # the mark of a batch norm's output that had its ReLU in the kernel
+
+class BF16BatchNorm(TorchFunctionMode):
+    """While on: every training-mode `F.batch_norm` of a channels-last bf16 CPU tensor by `batch_norm_bf16` (others stay
+    PyTorch's). With `model`: the ReLUs that follow its batch norms (`bn_relu_pairs`) run in the kernel's passes."""
+    def __init__(self, model=None):
+        super().__init__()
+        self.fused = {id(bn.weight): bn for bn in bn_relu_pairs(model)} if model is not None else {}
+    def _fuse(self, w):
+        bn = self.fused.get(id(w))  # (a forward hook on the batch norm must see its own output, before the ReLU)
+        return bn is not None and bn.weight is w and not bn._forward_hooks and not nn.modules.module._global_forward_hooks
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func is F.batch_norm:
+            x, rm, rv, w, b, training, momentum, eps = _bn_args(*args, **kwargs)
+            if training and not torch.compiler.is_compiling() and not _bn_fits(x, rm, rv, w, b):
+                relu = self._fuse(w)
+                y = _batch_norm_bf16(x, rm, rv, w, b, momentum, eps, relu)
+                if relu: setattr(y, _relu_done, True)
+                return y
+        elif func in _RELUS and args and getattr(args[0], _relu_done, False): return args[0]  # ReLU already applied
         return func(*args, **kwargs)
 
 # %% ../nbs/06_learner.ipynb #ff70e948
