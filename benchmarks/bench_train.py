@@ -200,7 +200,7 @@ def step_variants(device, with_compile):
     if device.type == 'cpu':
         v = {'fastai': {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32')},
              'fastres': {'fastai default + tune_malloc only': tuned_fastai,
-                         'bf16 + channels_last (+ tune_malloc)': lambda dls, a: fr(dls, a, fused=False),
+                         "fastres default, fastai's optimiser (not fused)": lambda dls, a: fr(dls, a, fused=False),
                          'fastres default, bf16 ReLU and gradient sums in place (PyTorch\'s)': bf16_in_place,
                          'fastres default without ConvTuner': lambda dls, a: tuned(fr(dls, a), False),
                          "fastres default, PyTorch's batch norm (no BF16BatchNorm)": pytorch_bn,
