@@ -6,6 +6,7 @@
     python benchmarks/bench_train.py --parts accuracy --recipe '{"act": "relu"}' --out accuracy_relu  # an ablation
     python benchmarks/bench_train.py --parts accuracy --preset mininet --out accuracy_mininet  # the mini-net recipe (about 25 min)
     python benchmarks/bench_train.py --parts accuracy --preset leaderboard --out accuracy_leaderboard  # the leaderboard's best entry (about 45 min)
+    python benchmarks/bench_train.py --parts bnact --out bench_bnact_xeon  # Recipe.leaderboard()'s Mish inside the batch-norm kernel or not
     python benchmarks/bench_train.py --parts accuracy --preset leaderboard --averages ema:0.99 mean:0.75 --eval-sizes --out accuracy_leaderboard_averages
                                                          # weight averages kept beside the run, scored after it (paired)
 
@@ -30,6 +31,8 @@ Parts:
   blurpool  MaxBlurPool three ways: the blur as a depthwise convolution (fastres at first), as average pools after PyTorch's
             max pool under autocast (next), as average pools after a compiled max in the input's dtype (now): the layer
             alone, and the training steps of Recipe.mininet(), its deeper version and Recipe.leaderboard() (not in the default set)
+  bnact     Recipe.leaderboard()'s training step with the Mish after each batch norm inside fastres's batch-norm kernel
+            (the default), apart from it, and with PyTorch's batch norm (CPU with AVX-512 BF16; not in the default set)
   curves    the training loss of the same run in fp32 (fastai's Adam) and on fastres's default path (bf16,
             channels-last, fused Adam): same seed, same batches
   accuracy  `Recipe()` or `Recipe.<preset>()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/; then the
@@ -50,7 +53,7 @@ if 'FASTRES_DATA' not in os.environ and (ROOT.parent/'shared'/'data').is_dir():
 RESULTS = ROOT/'benchmarks'/'results'
 
 import numpy as np, torch, torch.nn.functional as F
-import fastai, fastres.layers
+import fastai, fastres.layers, fastres.learner
 from fastres import *
 from fastai.vision.models import xresnet as fastai_xresnet
 from torch.utils.flop_counter import FlopCounterMode
@@ -355,6 +358,27 @@ def part_blurpool(args, device):
             res.append(dict(what=f'{call} training step (batch {recipe.bs})', **{k: r[k] for k in ('variant', 'ms', 'iqr_ms', 'speedup')}))
     return res
 
+class KeepActsApart(Callback):
+    "Benchmark only: fastres's batch-norm kernel without the activations that follow it (`FastMish` runs them), as before it took them in."
+    order = CPUMixedPrecision.order + 1
+    def before_fit(self):
+        mp = self.learn.cpu_mixed_precision
+        if mp.bn is not None: mp.bn = BF16BatchNorm()  # (no model: no activations to take in)
+
+def part_bnact(args, device):
+    """`Recipe.leaderboard()`'s training step (its batch of 32): the Mish after each of 35 batch norms inside fastres's
+    batch-norm kernel (the default), the same kernel with the Mishes apart (`FastMish`'s compiled kernels), and PyTorch's
+    batch norm with `FastMish`. Same process, interleaved rounds. CPU with AVX-512 BF16 only."""
+    if device.type != 'cpu' or bn_bf16_kernel() is None: print("  (fastres's batch-norm kernel does not run here: skipped)"); return []
+    r = Recipe.leaderboard()
+    dls = batch_dls(r.bs, args.size, args.steps, device=device)
+    make = lambda: r.learner(dls, n_out=10, c_in=3, path='/tmp')
+    learners = {"batch-norm kernel, Mish inside it (default)": make(), "batch-norm kernel, Mish apart": make(), "PyTorch's batch norm, Mish apart": make()}
+    learners["batch-norm kernel, Mish apart"].add_cb(KeepActsApart())
+    learners["PyTorch's batch norm, Mish apart"].cpu_mixed_precision.fast_bn = False
+    rows = step_rows(step_times(learners, args, 'leaderboard'), argparse.Namespace(**(vars(args) | dict(bs=r.bs))), 'leaderboard')
+    return [dict(what=f'Recipe.leaderboard() training step (batch {r.bs})', **row) for row in rows]
+
 def train_flops(arch, bs, size):
     "FLOPs of one training step's forward and backward (torch's FlopCounterMode: convolutions and matrix products)."
     m = getattr(fastai_xresnet, arch)(n_out=10)
@@ -387,7 +411,8 @@ def part_roofline(args, device, steps):
             print(f"  {arch:10s} {r['variant']:34s} {flops/1e9:6.0f} GFLOP/step (forward {fwd/1e9:.0f})  {rate:7.0f} GFLOP/s  {rate/peak:.3f} of matmul")
     return res, dict(matmul_gflops=peak, matmul_by_size=by_size)
 
-KINDS = [('convolution', r'conv'), ('batchnorm', r'batch_norm'), ('activation', r'relu|threshold|mish|silu|hardtanh'),
+KINDS = [('convolution', r'conv'), ('batchnorm', r'batch_norm|^bn_(fwd|bwd)$'),  # (bn_*: fastres's kernel, with the ReLU or Mish it took in)
+         ('activation', r'relu|threshold|mish|silu|hardtanh'),
          ('residual add', r'^add_?$'), ('pooling', r'pool'), ('optimizer', r'adam|_foreach|lerp|addcdiv|zero_'),
          ('copy / cast / layout', r'^(copy_|to|_to_copy|contiguous|clone|empty_like|empty_strided|as_strided)$'),
          ('matmul', r'^(mm|bmm|addmm|linear|matmul)$'), ('loss', r'softmax|nll|cross_entropy')]
@@ -408,9 +433,24 @@ class OpTimer(TorchDispatchMode):
         self.ms[name] += 1e3*(time.perf_counter() - t); self.calls[name] += 1
         return out
 
+class TimedKernel:
+    """fastres's compiled batch-norm kernel (`fastres.learner._bn_kernel`) with each call timed into an `OpTimer` as one op,
+    `fastres::bn_fwd` or `fastres::bn_bwd`: a C++ extension's functions are not aten ops, so the mode does not see them.
+    The tensors the kernel allocates inside are not timed again (the modes are off during the call)."""
+    def __init__(self, kernel, timer): self.kernel, self.timer = kernel, timer
+    def __getattr__(self, name):
+        f = getattr(self.kernel, name)
+        def timed(*args):
+            with torch.utils._python_dispatch._disable_current_modes():
+                sync(self.timer.device); t = time.perf_counter()
+                out = f(*args)
+                self.timer.ms[f'fastres::{name}'] += 1e3*(time.perf_counter() - t); self.timer.calls[f'fastres::{name}'] += 1
+            return out
+        return timed
+
 def part_profile(args, device, steps=4):
     """Where the fastres default step's time goes: the wall time of each aten op inside real training steps
-    (`OpTimer`), by kind of operation, as ms per step and as a share of the step. torch.profiler's self CPU time is
+    (`OpTimer`; fastres's batch-norm kernel, a C++ extension, as one op per call: `TimedKernel`), by kind of operation, as ms per step and as a share of the step. torch.profiler's self CPU time is
     printed beside it: on a 2-core EPYC its aten self time came to 1.9x the xresnet50 step's wall time (4371 against
     2331 ms) and inflated the memory-bound ops, so it is not used for the shares."""
     from torch.profiler import profile, ProfilerActivity
@@ -425,7 +465,10 @@ def part_profile(args, device, steps=4):
                 learn.fit(1, 1e-4, cbs=t)
             return 1e3*float(np.median(t.times))
         run(); plain = run()  # warm-up, then the step as the other parts time it
-        timer = OpTimer(device); timed = run(timer)
+        timer, kernel = OpTimer(device), fastres.learner._bn_kernel
+        if kernel: fastres.learner._bn_kernel = TimedKernel(kernel, timer)
+        try: timed = run(timer)
+        finally: fastres.learner._bn_kernel = kernel
         with profile(activities=[ProfilerActivity.CPU]) as prof: run()
         prof_ms = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key.startswith('aten::'))/1e3/steps
         kinds = Counter()
@@ -707,6 +750,7 @@ def main():
     if 'curves' in args.parts: print("== curves", flush=True); out['curves'], extra['curves'] = part_curves(args, device)
     if 'recipe' in args.parts: print("== recipe", flush=True); out['recipe'] = part_recipe(args, device)
     if 'blurpool' in args.parts: print("== blurpool", flush=True); out['blurpool'] = part_blurpool(args, device)
+    if 'bnact' in args.parts: print("== bnact", flush=True); out['bnact'] = part_bnact(args, device)
     out.update(extra)
     (RESULTS/f'{args.out or "bench_train"}.json').write_text(json.dumps(out, indent=1))
     (RESULTS/f'{args.out or "bench_train"}.md').write_text(report(out))
@@ -732,7 +776,9 @@ def report(o):
                                           ('fraction of matmul', lambda r: fmt(r['fraction'], '.3f'))]))
     if 'profile' in o:
         s.append("\n## Where the fastres step's time goes (wall time of each op inside real steps)\n\n"
-                 "Measured by `OpTimer`, a dispatch mode that times every aten call the step makes. Per arch: "
+                 "Measured by `OpTimer`, a dispatch mode that times every aten call the step makes, and each call of fastres's "
+                 "batch-norm kernel (a C++ extension, which the mode does not see: `TimedKernel`; 'batchnorm' includes the ReLUs "
+                 "it takes in). 'matmul' is mostly convolutions that `ConvTuner` runs as matrix products. Per arch: "
                  + '; '.join(f"{a} step {r['step_ms']:.0f} ms untimed, {r['timed_step_ms']:.0f} ms timed, "
                              f"torch.profiler's aten self time {r['profiler_ms']:.0f} ms"
                              for a, r in {r['arch']: r for r in o['profile']}.items())  # the step figures repeat on each row of an arch
@@ -783,6 +829,12 @@ def report(o):
         s.append(md_table(o['blurpool'], [('what', lambda r: r['what']), ('MaxBlurPool computed as', lambda r: r['variant']),
                                           ('ms', lambda r: fmt(r['ms'], '.1f')), ('IQR ms', lambda r: fmt(r['iqr_ms'], '.1f')),
                                           ('speed-up', lambda r: f"{r['speedup']:.2f}x")]))
+    if o.get('bnact'):
+        st = o['settings']
+        s.append(f"\n## The leaderboard network's Mish inside fastres's batch-norm kernel or apart ({st['size']} px, {o['bnact'][0]['what']})\n")
+        s.append(md_table(o['bnact'], [('batch norm and Mish', lambda r: r['variant']), ('ms/step', lambda r: fmt(r['ms'], '.0f')),
+                                       ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')), ('img/s', lambda r: fmt(r['img_s'])),
+                                       ('time vs the default', lambda r: f"{1/r['speedup']:.2f}x")]))
     if 'curves' in o:
         c = o['curves']
         s.append(f"\n## Correctness: fp32 vs fastres default, same run (xresnet18, 1 epoch one-cycle, {c['steps']} steps)\n\n"

@@ -217,10 +217,13 @@ mish_kernels = CompiledKernels(_mish_fwd, _mish_bwd, _check_mish, owner='FastMis
                                fallback=(F.mish, lambda x, g: torch.ops.aten.mish_backward(g, x)))
 mish_kernels.__doc__ = "The (forward, backward) CPU kernels `FastMish` uses: compiled ones, or PyTorch's own where compiling fails."
 
+_ACT_DONE = '_fastres_act_done'  # the mark of a tensor whose activation ('relu' or 'mish') already ran, inside the layer before
+
 class FastMish(Module):
     "`nn.Mish` with forward and backward as single compiled kernels on CPU (same values; PyTorch's kernels elsewhere)."
     def __init__(self, inplace=False): pass  # `inplace` is accepted, as by `nn.Mish`, and ignored
     def forward(self, x):
+        if getattr(x, _ACT_DONE, None) == 'mish': return x  # already applied, by fastres's batch-norm kernel (06_learner)
         # inside `torch.compile(model)` PyTorch's mish, which the compiler fuses with its neighbours
         if x.device.type != 'cpu' or torch.compiler.is_compiling(): return F.mish(x)
         return mish_kernels.apply(x)  # a `TensorImage` stays one, as with `nn.Mish`

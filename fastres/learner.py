@@ -17,7 +17,7 @@ from .xresnet import *  # registers the xresnet family with `get_arch`
 __all__ = ['OPTIMIZERS', 'PRECISIONS', 'CONV_WAYS', 'CONV_CHOICES', 'SUGGESTIONS', 'top5_accuracy', 'get_opt', 'best_precision',
            'CPUMixedPrecision', 'conv2d_mm', 'conv_input_grad_mm', 'conv_weight_grad_mm', 'conv_choices_file',
            'fastest', 'tuned_conv_pass', 'ConvTuner', 'relu_bf16', 'BF16ReLU', 'bn_bf16_kernel', 'batch_norm_bf16',
-           'bn_relu_pairs', 'BF16BatchNorm', 'FusedAdam', 'FusedRAdam', 'fused_ranger', 'fused_opt', 'tune_malloc',
+           'bn_act_pairs', 'BF16BatchNorm', 'FusedAdam', 'FusedRAdam', 'fused_ranger', 'fused_opt', 'tune_malloc',
            'resnet_learner', 'LRCurve', 'suggest_lrs', 'lr_curve', 'compare_lr_find', 'plot_lr_curves', 'lr_sweep',
            'plot_lr_sweep']
 
@@ -288,7 +288,7 @@ class BF16ReLU(TorchFunctionMode):
 import os, warnings, logging
 
 # One read of x for the statistics and one read + write for the output (forward); one read of dy and x for the
-# two sums and one read of each + a write for dx (backward). A ReLU after the batch norm costs no extra pass.
+# two sums and one read of each + a write for dx (backward). A ReLU or Mish after the batch norm costs no extra pass.
 _BN_BF16_SRC = r'''
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
@@ -307,15 +307,42 @@ static inline void st(bf16* p, __m512 v, __mmask16 m) {  // fp32 -> bf16, rounde
 }
 static inline __m512 vec(const float* p) { return _mm512_loadu_ps(p); }
 static inline int64_t padded(int64_t C) { return (C + 15) / 16 * 16; }
-// With a fused ReLU the gradient passes where the forward's output x*a + b was positive: recomputed from x
-template <bool RELU> static inline __m512 grad(const bf16* dy, __m512 x, const float* fa, const float* fb, __mmask16 m) {
+static inline __m512 set(float v) { return _mm512_set1_ps(v); }
+enum Act { NONE = 0, RELU = 1, MISH = 2 };  // the activation after the batch norm, if fused
+
+// 1/v to fp32 precision: the 14-bit estimate, then one Newton step
+static inline __m512 rcp(__m512 v) { const __m512 r = _mm512_rcp14_ps(v); return _mm512_mul_ps(r, _mm512_fnmadd_ps(v, r, set(2.f))); }
+// e^v for v <= 20 (above, Mish needs no exponential): 2^n e^r with n = round(v/ln 2) and r = v - n ln 2 in [-0.35, 0.35]
+// (ln 2 in two parts, so n*hi is exact), e^r by its Taylor series to r^7 (truncation error < 1e-8, relative)
+static inline __m512 exp20(__m512 v) {
+  v = _mm512_max_ps(_mm512_min_ps(v, set(20.f)), set(-100.f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(v, set(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 r = _mm512_fnmadd_ps(n, set(1.42860682030941723e-6f), _mm512_fnmadd_ps(n, set(0.693145751953125f), v));
+  __m512 p = set(1.f / 5040);
+  for (float c : {1.f / 720, 1.f / 120, 1.f / 24, 1.f / 6, 0.5f, 1.f, 1.f}) p = _mm512_fmadd_ps(p, r, set(c));
+  return _mm512_scalef_ps(p, n);
+}
+// Mish(o) = o tanh(softplus(o)) = o n/d with e = e^o, n = e(e + 2), d = n + 2: one exponential, one reciprocal.
+// D: its derivative instead, e w/d^2 with w = 4(o + 1) + e(4o + 6 + e(e + 4)) (d/do of o n/d, multiplied out).
+template <bool D> static inline __m512 mish(__m512 o) {
+  const __m512 e = exp20(o), n = _mm512_mul_ps(e, _mm512_add_ps(e, set(2.f))), q = rcp(_mm512_add_ps(n, set(2.f)));
+  if (!D) return _mm512_mul_ps(o, _mm512_mul_ps(n, q));
+  const __m512 w = _mm512_fmadd_ps(e, _mm512_fmadd_ps(e, _mm512_add_ps(e, set(4.f)), _mm512_fmadd_ps(o, set(4.f), set(6.f))),
+                                   _mm512_fmadd_ps(o, set(4.f), set(4.f)));
+  return _mm512_mul_ps(_mm512_mul_ps(e, w), _mm512_mul_ps(q, q));
+}
+// With a fused activation the gradient is multiplied by its derivative at the forward's x*a + b, recomputed from x:
+// ReLU's passes it where that was positive, Mish's is computed
+template <int ACT> static inline __m512 grad(const bf16* dy, __m512 x, const float* fa, const float* fb, __mmask16 m) {
   const __m512 g = ld(dy, m);
-  if (!RELU) return g;
-  return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_fmadd_ps(x, vec(fa), vec(fb)), _mm512_setzero_ps(), _CMP_GT_OQ), g);
+  if (ACT == NONE) return g;
+  const __m512 o = _mm512_fmadd_ps(x, vec(fa), vec(fb));
+  if (ACT == RELU) return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(o, _mm512_setzero_ps(), _CMP_GT_OQ), g);
+  return _mm512_mul_ps(g, mish<true>(o));
 }
 
 // Sums of rows r0..r1 for the NV groups of 16 channels from c0, in registers (16-lane fp32), stored to f1, f2.
-template <bool DY, bool RELU, int NV>
+template <bool DY, int ACT, int NV>
 static inline void sums_chunk(const bf16* x, const bf16* dy, const float* mean, const float* fa, const float* fb,
                               int64_t r0, int64_t r1, int64_t C, int64_t c0, float* f1, float* f2) {
   __m512 a1[NV], a2[NV]; __mmask16 m[NV];
@@ -326,7 +353,7 @@ static inline void sums_chunk(const bf16* x, const bf16* dy, const float* mean, 
       const int64_t c = c0 + 16 * j;
       const __m512 v = ld(x + r * C + c, m[j]);
       if (DY) {
-        const __m512 g = grad<RELU>(dy + r * C + c, v, fa + c, fb + c, m[j]);
+        const __m512 g = grad<ACT>(dy + r * C + c, v, fa + c, fb + c, m[j]);
         a1[j] = _mm512_add_ps(a1[j], g); a2[j] = _mm512_fmadd_ps(g, _mm512_sub_ps(v, vec(mean + c)), a2[j]);
       } else { a1[j] = _mm512_add_ps(a1[j], v); a2[j] = _mm512_fmadd_ps(v, v, a2[j]); }
     }
@@ -335,8 +362,8 @@ static inline void sums_chunk(const bf16* x, const bf16* dy, const float* mean, 
 }
 
 // Per-channel sums over the M rows of channels-last (M, C) bf16 matrices, fp32 within blocks of 64 rows, fp64 across.
-// Without dy: s1 = sum x, s2 = sum x^2.  With dy: s1 = sum g, s2 = sum g * (x - mean), g the gradient (after the ReLU's).
-template <bool DY, bool RELU>
+// Without dy: s1 = sum x, s2 = sum x^2.  With dy: s1 = sum g, s2 = sum g * (x - mean), g the gradient (through the activation).
+template <bool DY, int ACT>
 static void channel_sums(const bf16* x, const bf16* dy, const float* mean, const float* fa, const float* fb, int64_t M, int64_t C, double* s1, double* s2) {
   const int64_t P = padded(C);
   const int nt = at::get_num_threads();
@@ -348,14 +375,14 @@ static void channel_sums(const bf16* x, const bf16* dy, const float* mean, const
       const int64_t r1 = std::min(end, r0 + 64);
       for (int64_t c0 = 0; c0 < C; c0 += 128) {  // up to 8 groups of 16 channels at a time: 16 accumulators in registers
         switch (std::min<int64_t>(8, (C - c0 + 15) / 16)) {
-          case 1: sums_chunk<DY, RELU, 1>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
-          case 2: sums_chunk<DY, RELU, 2>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
-          case 3: sums_chunk<DY, RELU, 3>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
-          case 4: sums_chunk<DY, RELU, 4>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
-          case 5: sums_chunk<DY, RELU, 5>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
-          case 6: sums_chunk<DY, RELU, 6>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
-          case 7: sums_chunk<DY, RELU, 7>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
-          default: sums_chunk<DY, RELU, 8>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2);
+          case 1: sums_chunk<DY, ACT, 1>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 2: sums_chunk<DY, ACT, 2>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 3: sums_chunk<DY, ACT, 3>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 4: sums_chunk<DY, ACT, 4>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 5: sums_chunk<DY, ACT, 5>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 6: sums_chunk<DY, ACT, 6>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          case 7: sums_chunk<DY, ACT, 7>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2); break;
+          default: sums_chunk<DY, ACT, 8>(x, dy, mean, fa, fb, r0, r1, C, c0, f1, f2);
         }
       }
       for (int64_t c = 0; c < C; c++) { d1[c] += f1[c]; d2[c] += f2[c]; }
@@ -368,8 +395,8 @@ static void channel_sums(const bf16* x, const bf16* dy, const float* mean, const
   }
 }
 
-// Forward: out = x*a + b, or its ReLU.  Backward: out = g*a + x*k + b, g the gradient (after the ReLU's).
-template <bool DY, bool RELU>
+// Forward: out = x*a + b, or its ReLU or Mish.  Backward: out = g*a + x*k + b, g the gradient (through the activation).
+template <bool DY, int ACT>
 static void affine(const bf16* x, const bf16* dy, const float* a, const float* k, const float* b, const float* fa, const float* fb,
                    bf16* out, int64_t M, int64_t C) {
   at::parallel_for(0, M, 256, [&](int64_t begin, int64_t end) {
@@ -378,10 +405,11 @@ static void affine(const bf16* x, const bf16* dy, const float* a, const float* k
         const __mmask16 m = lanes(C, c);
         const __m512 v = ld(x + r * C + c, m);
         __m512 o;
-        if (DY) o = _mm512_fmadd_ps(grad<RELU>(dy + r * C + c, v, fa + c, fb + c, m), vec(a + c), _mm512_fmadd_ps(v, vec(k + c), vec(b + c)));
+        if (DY) o = _mm512_fmadd_ps(grad<ACT>(dy + r * C + c, v, fa + c, fb + c, m), vec(a + c), _mm512_fmadd_ps(v, vec(k + c), vec(b + c)));
         else {
           o = _mm512_fmadd_ps(v, vec(a + c), vec(b + c));
-          if (RELU) o = _mm512_max_ps(o, _mm512_setzero_ps());
+          if (ACT == RELU) o = _mm512_max_ps(o, _mm512_setzero_ps());
+          else if (ACT == MISH) o = mish<false>(o);
         }
         st(out + r * C + c, o, m);
       }
@@ -395,12 +423,12 @@ static void scale_shift(const at::Tensor& w, const at::Tensor& b, const float* p
   for (int64_t c = 0; c < C; c++) { pa[c] = pw[c] * pi[c]; ps[c] = pb[c] - pm[c] * pa[c]; }
 }
 
-// Training-mode forward (and the ReLU after it, if `relu`): y, mean, 1/std (fp32); the running statistics (fp32, or
-// empty) move in place.
-std::vector<at::Tensor> bn_fwd(at::Tensor x, at::Tensor w, at::Tensor b, at::Tensor rm, at::Tensor rv, double momentum, double eps, bool relu) {
+// Training-mode forward (and the activation `act` after it: an Act): y, mean, 1/std (fp32); the running statistics
+// (fp32, or empty) move in place.
+std::vector<at::Tensor> bn_fwd(at::Tensor x, at::Tensor w, at::Tensor b, at::Tensor rm, at::Tensor rv, double momentum, double eps, int64_t act) {
   const int64_t C = x.size(1), M = x.numel() / C, P = padded(C);
   std::vector<double> s1(C), s2(C);
-  channel_sums<false, false>(x.data_ptr<bf16>(), nullptr, nullptr, nullptr, nullptr, M, C, s1.data(), s2.data());
+  channel_sums<false, NONE>(x.data_ptr<bf16>(), nullptr, nullptr, nullptr, nullptr, M, C, s1.data(), s2.data());
   auto fo = at::TensorOptions().dtype(at::kFloat);
   auto mean = at::zeros({P}, fo), inv = at::zeros({P}, fo);
   std::vector<float> a(P, 0.f), sh(P, 0.f);
@@ -417,18 +445,20 @@ std::vector<at::Tensor> bn_fwd(at::Tensor x, at::Tensor w, at::Tensor b, at::Ten
   }
   scale_shift(w, b, pm, pi, C, a.data(), sh.data());
   auto y = at::empty_like(x);
-  (relu ? affine<false, true> : affine<false, false>)(x.data_ptr<bf16>(), nullptr, a.data(), nullptr, sh.data(), nullptr, nullptr, y.data_ptr<bf16>(), M, C);
+  (act == MISH ? affine<false, MISH> : act == RELU ? affine<false, RELU> : affine<false, NONE>)(
+      x.data_ptr<bf16>(), nullptr, a.data(), nullptr, sh.data(), nullptr, nullptr, y.data_ptr<bf16>(), M, C);
   return {y, mean, inv};
 }
 
-// Training-mode backward (through the ReLU too, if `relu`): dx (bf16), dw and db (fp32).
-std::vector<at::Tensor> bn_bwd(at::Tensor dy, at::Tensor x, at::Tensor w, at::Tensor b, at::Tensor mean, at::Tensor inv, bool relu) {
+// Training-mode backward (through the activation `act` too): dx (bf16), dw and db (fp32).
+std::vector<at::Tensor> bn_bwd(at::Tensor dy, at::Tensor x, at::Tensor w, at::Tensor b, at::Tensor mean, at::Tensor inv, int64_t act) {
   const int64_t C = x.size(1), M = x.numel() / C, P = padded(C);
   const float *pm = mean.data_ptr<float>(), *pi = inv.data_ptr<float>();
   std::vector<float> fa(P, 0.f), fb(P, 0.f);
   scale_shift(w, b, pm, pi, C, fa.data(), fb.data());
   std::vector<double> s1(C), s2(C);
-  (relu ? channel_sums<true, true> : channel_sums<true, false>)(x.data_ptr<bf16>(), dy.data_ptr<bf16>(), pm, fa.data(), fb.data(), M, C, s1.data(), s2.data());
+  (act == MISH ? channel_sums<true, MISH> : act == RELU ? channel_sums<true, RELU> : channel_sums<true, NONE>)(
+      x.data_ptr<bf16>(), dy.data_ptr<bf16>(), pm, fa.data(), fb.data(), M, C, s1.data(), s2.data());
   auto fo = at::TensorOptions().dtype(at::kFloat);
   auto dw = at::empty({C}, fo), db = at::empty({C}, fo);
   std::vector<float> ga(P, 0.f), gk(P, 0.f), gb(P, 0.f);
@@ -440,7 +470,8 @@ std::vector<at::Tensor> bn_bwd(at::Tensor dy, at::Tensor x, at::Tensor w, at::Te
     pdw[c] = (float)(s2[c] * pi[c]); pdb[c] = (float)s1[c];
   }
   auto dx = at::empty_like(x);
-  (relu ? affine<true, true> : affine<true, false>)(x.data_ptr<bf16>(), dy.data_ptr<bf16>(), ga.data(), gk.data(), gb.data(), fa.data(), fb.data(), dx.data_ptr<bf16>(), M, C);
+  (act == MISH ? affine<true, MISH> : act == RELU ? affine<true, RELU> : affine<true, NONE>)(
+      x.data_ptr<bf16>(), dy.data_ptr<bf16>(), ga.data(), gk.data(), gb.data(), fa.data(), fb.data(), dx.data_ptr<bf16>(), M, C);
   return {dx, dw, db};
 }
 '''
@@ -476,21 +507,24 @@ def bn_bf16_kernel():
 
 # %% ../nbs/06_learner.ipynb #3627edb9
 from torch.autograd.function import once_differentiable
+from .layers import FastMish, _ACT_DONE
 
 class _BatchNormBF16(torch.autograd.Function):
-    "Training-mode batch norm of a channels-last bf16 tensor (and the ReLU after it, if `relu`) by `bn_bf16_kernel`."
+    "Training-mode batch norm of a channels-last bf16 tensor (and the activation after it: `act`, a number of `_BN_ACTS`) by `bn_bf16_kernel`."
     @staticmethod
-    def forward(ctx, x, w, b, running_mean, running_var, momentum, eps, relu):
+    def forward(ctx, x, w, b, running_mean, running_var, momentum, eps, act):
         rm, rv = (running_mean, running_var) if running_mean is not None else (x.new_empty(0, dtype=torch.float),) * 2
-        y, mean, inv = _bn_kernel.bn_fwd(x, w, b, rm, rv, momentum, eps, relu)
-        ctx.save_for_backward(x, w, b, mean, inv); ctx.relu = relu
+        y, mean, inv = _bn_kernel.bn_fwd(x, w, b, rm, rv, momentum, eps, act)
+        ctx.save_for_backward(x, w, b, mean, inv); ctx.act = act
         return y
     @staticmethod
     @once_differentiable  # (a second derivative through it raises an error instead of coming out wrong)
     def backward(ctx, dy):
         x, w, b, mean, inv = ctx.saved_tensors
-        dx, dw, db = _bn_kernel.bn_bwd(dy.to(torch.bfloat16).contiguous(memory_format=torch.channels_last), x, w, b, mean, inv, ctx.relu)
+        dx, dw, db = _bn_kernel.bn_bwd(dy.to(torch.bfloat16).contiguous(memory_format=torch.channels_last), x, w, b, mean, inv, ctx.act)
         return dx, dw.to(w.dtype), db.to(b.dtype), None, None, None, None, None
+
+_BN_ACTS = {None: 0, 'relu': 1, 'mish': 2}  # the activations the kernel can take into its passes (its `Act` numbers)
 
 def _bn_fits(x, running_mean, running_var, weight, bias):
     "Whether `batch_norm_bf16` takes these arguments; if not, why."
@@ -503,47 +537,57 @@ def _bn_fits(x, running_mean, running_var, weight, bias):
             return 'weight, bias and the running statistics (or neither of these two) must be fp32 vectors of one value per channel'
     if bn_bf16_kernel() is None: return "the kernel is not available on this machine (it needs AVX-512 BF16 and a C++ compiler)"
 
-def _batch_norm_bf16(x, running_mean, running_var, weight, bias, momentum, eps, relu):
+def _batch_norm_bf16(x, running_mean, running_var, weight, bias, momentum, eps, act=None):
     with torch._C.DisableTorchFunctionSubclass():
-        y = _BatchNormBF16.apply(x, weight, bias, running_mean, running_var, momentum, eps, relu)
+        y = _BatchNormBF16.apply(x, weight, bias, running_mean, running_var, momentum, eps, _BN_ACTS[act])
     return y if type(x) is Tensor else y.as_subclass(type(x))
 
-def batch_norm_bf16(x, running_mean, running_var, weight, bias, momentum=0.1, eps=1e-5, relu=False):
-    "`F.batch_norm(x, running_mean, running_var, weight, bias, training=True, ...)` of a channels-last bf16 CPU tensor by fastres's kernel; `relu`: and `F.relu` of that, in the same passes."
+def batch_norm_bf16(x, running_mean, running_var, weight, bias, momentum=0.1, eps=1e-5, act=None):
+    "`F.batch_norm(x, running_mean, running_var, weight, bias, training=True, ...)` of a channels-last bf16 CPU tensor by fastres's kernel; `act` ('relu' or 'mish'): and that activation of it, in the same passes."
+    if act not in _BN_ACTS: raise FastresError(f"batch_norm_bf16 takes act=None, 'relu' or 'mish', not {act!r}; apply other activations after it.")
     why = _bn_fits(x, running_mean, running_var, weight, bias)
     if why: raise FastresError(f"batch_norm_bf16 cannot run here: {why}. F.batch_norm works for any input.")
-    return _batch_norm_bf16(x, running_mean, running_var, weight, bias, momentum, eps, relu)
+    return _batch_norm_bf16(x, running_mean, running_var, weight, bias, momentum, eps, act)
 
 def _bn_args(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     return input, running_mean, running_var, weight, bias, training, momentum, eps
 
-def bn_relu_pairs(model):
-    "The `BatchNorm2d` layers of `model` whose output goes straight into an `nn.ReLU`: the next layer of a plain `nn.Sequential`."
-    seqs = [m for m in model.modules() if isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward]
-    return [a for s in seqs for a, b in zip(s, list(s)[1:]) if type(a) is nn.BatchNorm2d and type(b) is nn.ReLU]
+def _act_name(m):
+    "'relu' or 'mish' for an activation layer the kernel can take: `nn.ReLU`, `nn.Mish`, `FastMish` (no subclasses: they may do more)."
+    return {nn.ReLU: 'relu', nn.Mish: 'mish', FastMish: 'mish'}.get(type(m))
 
-_relu_done = '_fastres_relu_done'  # the mark of a batch norm's output that had its ReLU in the kernel
+def bn_act_pairs(model):
+    "(batch norm, activation layer, 'relu' or 'mish') for each `BatchNorm2d` of `model` whose output goes straight into an `nn.ReLU`, `nn.Mish` or `FastMish`: the next layer of a plain `nn.Sequential`."
+    seqs = [m for m in model.modules() if isinstance(m, nn.Sequential) and type(m).forward is nn.Sequential.forward]
+    return [(a, b, _act_name(b)) for s in seqs for a, b in zip(s, list(s)[1:]) if type(a) is nn.BatchNorm2d and _act_name(b)]
+
+_MISHES = {F.mish}  # (nn.Mish calls it; FastMish looks at the mark itself)
 
 class BF16BatchNorm(TorchFunctionMode):
     """While on: every training-mode `F.batch_norm` of a channels-last bf16 CPU tensor by `batch_norm_bf16` (others stay
-    PyTorch's). With `model`: the ReLUs that follow its batch norms (`bn_relu_pairs`) run in the kernel's passes."""
+    PyTorch's). With `model`: the ReLUs and Mishes that follow its batch norms (`bn_act_pairs`) run in the kernel's passes."""
     def __init__(self, model=None):
         super().__init__()
-        self.fused = {id(bn.weight): bn for bn in bn_relu_pairs(model)} if model is not None else {}
+        self.fused = {id(bn.weight): (bn, act, name) for bn, act, name in bn_act_pairs(model)} if model is not None else {}
     def _fuse(self, w):
-        bn = self.fused.get(id(w))  # (a forward hook on the batch norm must see its own output, before the ReLU)
-        return bn is not None and bn.weight is w and not bn._forward_hooks and not nn.modules.module._global_forward_hooks
+        "The activation to take into the batch norm of weight `w`, or None."
+        bn, act, name = self.fused.get(id(w), (None, None, None))
+        # hooks must see each layer's own input and output: a batch norm or activation with one keeps them apart
+        if bn is None or bn.weight is not w or nn.modules.module._global_forward_hooks or nn.modules.module._global_forward_pre_hooks: return None
+        return None if bn._forward_hooks or act._forward_hooks or act._forward_pre_hooks else name
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         if func is F.batch_norm:
             x, rm, rv, w, b, training, momentum, eps = _bn_args(*args, **kwargs)
             if training and not torch.compiler.is_compiling() and not _bn_fits(x, rm, rv, w, b):
-                relu = self._fuse(w)
-                y = _batch_norm_bf16(x, rm, rv, w, b, momentum, eps, relu)
-                if relu: setattr(y, _relu_done, True)
+                act = self._fuse(w)
+                y = _batch_norm_bf16(x, rm, rv, w, b, momentum, eps, act)
+                if act: setattr(y, _ACT_DONE, act)
                 return y
-        elif func in _RELUS and args and getattr(args[0], _relu_done, False): return args[0]  # ReLU already applied
+        elif args and ((func in _RELUS and getattr(args[0], _ACT_DONE, None) == 'relu') or
+                       (func in _MISHES and getattr(args[0], _ACT_DONE, None) == 'mish')): return args[0]  # already applied
         return func(*args, **kwargs)
+
 
 # %% ../nbs/06_learner.ipynb #ff70e948
 _DECOUPLED = 'decoupled_weight_decay' in inspect.signature(_torch_adam).parameters  # torch >= 2.6: AdamW is Adam's option
