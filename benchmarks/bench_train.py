@@ -33,6 +33,8 @@ Parts:
             alone, and the training steps of Recipe.mininet(), its deeper version and Recipe.leaderboard() (not in the default set)
   bnact     Recipe.leaderboard()'s training step with the Mish after each batch norm inside fastres's batch-norm kernel
             (the default), apart from it, and with PyTorch's batch norm (CPU with AVX-512 BF16; not in the default set)
+  blurconv  Recipe.leaderboard()'s training step with and without anti-aliased strided convolutions (blur_conv=True; not in
+            the default set)
   curves    the training loss of the same run in fp32 (fastai's Adam) and on fastres's default path (bf16,
             channels-last, fused Adam): same seed, same batches
   accuracy  `Recipe()` or `Recipe.<preset>()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/; then the
@@ -302,14 +304,14 @@ class ConvBlurPool(MaxBlurPool):
     "MaxBlurPool as fastres computed it first: replicate pad + max pool, reflect pad, then the blur as a depthwise convolution."
     def forward(self, x):
         x = F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1)
-        x = F.pad(x, (self.pad,)*4, mode='reflect')
+        x = F.pad(x, self.pads(*x.shape[-2:]), mode='reflect')
         return F.conv2d(x, self.kernel.to(x.dtype).expand(x.shape[1], 1, *self.kernel.shape[2:]), stride=self.stride, groups=x.shape[1])
 
 class AutocastBlurPool(MaxBlurPool):
     "MaxBlurPool as fastres computed it next: the blur as average pools, but PyTorch's max pool, and under autocast (whose padding returns fp32)."
     def forward(self, x):
         x = F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode='replicate'), 2, stride=1)
-        x = F.pad(x, (self.pad,)*4, mode='reflect')
+        x = F.pad(x, self.pads(*x.shape[-2:]), mode='reflect')
         for _ in range(self.kernel.shape[-1]-2): x = F.avg_pool2d(x, 2, stride=1)
         return F.avg_pool2d(x, 2, stride=self.stride)
 
@@ -378,6 +380,16 @@ def part_bnact(args, device):
     learners["PyTorch's batch norm, Mish apart"].cpu_mixed_precision.fast_bn = False
     rows = step_rows(step_times(learners, args, 'leaderboard'), argparse.Namespace(**(vars(args) | dict(bs=r.bs))), 'leaderboard')
     return [dict(what=f'Recipe.leaderboard() training step (batch {r.bs})', **row) for row in rows]
+
+def part_blurconv(args, device):
+    """`Recipe.leaderboard()`'s training step (its batch of 32) with and without anti-aliased strided convolutions
+    (`blur_conv=True`: the first 3x3 of stages 2-4 at stride 1, then a blur with the stride). Same process, interleaved rounds."""
+    bs = Recipe.leaderboard().bs
+    dls = batch_dls(bs, args.size, args.steps, device=device)
+    learners = {'Recipe.leaderboard()': Recipe.leaderboard().learner(dls, n_out=10, c_in=3, path='/tmp'),
+                'Recipe.leaderboard(blur_conv=True)': Recipe.leaderboard(blur_conv=True).learner(dls, n_out=10, c_in=3, path='/tmp')}
+    rows = step_rows(step_times(learners, args, 'leaderboard'), argparse.Namespace(**(vars(args) | dict(bs=bs))), 'leaderboard')
+    return [dict(what=f'Recipe.leaderboard() training step (batch {bs})', **row) for row in rows]
 
 def train_flops(arch, bs, size):
     "FLOPs of one training step's forward and backward (torch's FlopCounterMode: convolutions and matrix products)."
@@ -751,10 +763,17 @@ def main():
     if 'recipe' in args.parts: print("== recipe", flush=True); out['recipe'] = part_recipe(args, device)
     if 'blurpool' in args.parts: print("== blurpool", flush=True); out['blurpool'] = part_blurpool(args, device)
     if 'bnact' in args.parts: print("== bnact", flush=True); out['bnact'] = part_bnact(args, device)
+    if 'blurconv' in args.parts: print("== blurconv", flush=True); out['blurconv'] = part_blurconv(args, device)
     out.update(extra)
     (RESULTS/f'{args.out or "bench_train"}.json').write_text(json.dumps(out, indent=1))
     (RESULTS/f'{args.out or "bench_train"}.md').write_text(report(out))
     print(report(out))
+
+def step_table(rows, first, base):
+    "A markdown table of step times: the variant (column `first`), ms, IQR, images/s and time against the first row (`base`)."
+    return md_table(rows, [(first, lambda r: r['variant']), ('ms/step', lambda r: fmt(r['ms'], '.0f')),
+                           ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')), ('img/s', lambda r: fmt(r['img_s'])),
+                           (f'time vs {base}', lambda r: f"{1/r['speedup']:.2f}x")])
 
 def report(o):
     "The results as markdown."
@@ -820,9 +839,7 @@ def report(o):
     if 'recipe' in o:
         st = o['settings']
         s.append(f"\n## What the recipe's model tricks cost per step (xresnet50, {st['size']} px, batch {st['bs']}, fused ranger)\n")
-        s.append(md_table(o['recipe'], [('model', lambda r: r['variant']), ('ms/step', lambda r: fmt(r['ms'], '.0f')),
-                                        ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')), ('img/s', lambda r: fmt(r['img_s'])),
-                                        ('time vs ReLU', lambda r: f"{1/r['speedup']:.2f}x")]))
+        s.append(step_table(o['recipe'], 'model', 'ReLU'))
     if 'blurpool' in o:
         st = o['settings']
         s.append(f"\n## MaxBlurPool three ways: the blur as a depthwise convolution (first), as average pools after PyTorch's max pool under autocast (next), as average pools after a compiled max in the input's dtype (now) ({st['size']} px)\n")
@@ -832,9 +849,11 @@ def report(o):
     if o.get('bnact'):
         st = o['settings']
         s.append(f"\n## The leaderboard network's Mish inside fastres's batch-norm kernel or apart ({st['size']} px, {o['bnact'][0]['what']})\n")
-        s.append(md_table(o['bnact'], [('batch norm and Mish', lambda r: r['variant']), ('ms/step', lambda r: fmt(r['ms'], '.0f')),
-                                       ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')), ('img/s', lambda r: fmt(r['img_s'])),
-                                       ('time vs the default', lambda r: f"{1/r['speedup']:.2f}x")]))
+        s.append(step_table(o['bnact'], 'batch norm and Mish', 'the default'))
+    if o.get('blurconv'):
+        st = o['settings']
+        s.append(f"\n## Anti-aliased strided convolutions in the leaderboard network ({st['size']} px, {o['blurconv'][0]['what']})\n")
+        s.append(step_table(o['blurconv'], 'recipe', 'Recipe.leaderboard()'))
     if 'curves' in o:
         c = o['curves']
         s.append(f"\n## Correctness: fp32 vs fastres default, same run (xresnet18, 1 epoch one-cycle, {c['steps']} steps)\n\n"

@@ -155,7 +155,7 @@ def _weight_files(out): return sorted(Path(out).glob('*.pth')) + sorted((Path(ou
 
 # options added after the first runs were saved: a run whose args.json lacks one was trained with its value here
 _ADDED_OPTS = dict(presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None,
-                   photo_aspect=None, precise_bn=False)
+                   photo_aspect=None, precise_bn=False, blur_conv=False)
 
 def _differences(saved, opts):
     return [k for k in sorted(set(saved) | set(opts)) if k not in _NOT_RUN_OPTS and saved.get(k) != opts.get(k)]
@@ -196,18 +196,19 @@ def save_args(out, opts):
     os.replace(tmp, out/'args.json')
 
 # %% ../nbs/08_cli.ipynb #a3fd6a5b
-def _with_tricks(arch, blur_pool=False, self_attention=False):
-    "The constructor of `arch`, with a `Recipe`'s self-attention and MaxBlurPool added to the model it builds."
-    if not (blur_pool or self_attention): return arch
+def _with_tricks(arch, blur_pool=False, self_attention=False, blur_conv=False):
+    "The constructor of `arch`, with a `Recipe`'s self-attention, MaxBlurPool and anti-aliased strided convs added to the model it builds."
+    if not (blur_pool or self_attention or blur_conv): return arch
     from fastres.recipes import recipe_model  # a later notebook's module, which imports this one
-    return partial(recipe_model, arch, self_attention=self_attention, blur_pool=blur_pool)
+    return partial(recipe_model, arch, self_attention=self_attention, blur_pool=blur_pool, blur_conv=blur_conv)
 
 def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, keep=1, opt='ranger', mom=None, sqrmom=None,
                   eps=None, lr=1e-2, wd=1e-2, label_smoothing=0.1, mixup=0., act=None, precision='auto', hparams=None,
-                  label=None, blur_pool=False, self_attention=False, shortcut=None, precise_bn=False, **kwargs) -> Learner:
+                  label=None, blur_pool=False, self_attention=False, shortcut=None, precise_bn=False, blur_conv=False,
+                  **kwargs) -> Learner:
     "`resnet_learner` for `fastres_train`: records, checkpoints and throughput in `out`; `MixUp` if `mixup`; `kwargs` go to `resnet_learner`."
     out = Path(out)
-    make = _with_tricks(arch, blur_pool, self_attention)
+    make = _with_tricks(arch, blur_pool, self_attention, blur_conv)
     cbs = [Throughput(), ExperimentLog(label=label, arch=arch, hparams=hparams),
            Checkpoint(name, folder=out/'checkpoints', resume=resume, keep=keep), ShardCheck()]
     if mixup: cbs.append(MixUp(mixup))
@@ -260,7 +261,7 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
           epochs=5, lr=1e-2, sched='flat_cos', opt='ranger', mom=None, sqrmom=None, eps=None, wd=1e-2, mixup=0.,
           label_smoothing=0.1, sh=0., act=None, precision='auto', seed=42, runs=1, out=None, resume=False, keep=1,
           presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None,
-          photo_aspect=None, precise_bn=False, **data_kwargs) -> pd.DataFrame:
+          photo_aspect=None, precise_bn=False, blur_conv=False, **data_kwargs) -> pd.DataFrame:
     "Train `runs` models of `arch` as `fastres_train` does, in the folder `out`; the results table. `data_kwargs` go to `get_dls`."
     opts = {k: v for k, v in locals().items() if k != 'data_kwargs'} | data_kwargs
     check_opts(**opts)
@@ -284,7 +285,7 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
         label = f"{out.name}/{name}"
         learn = train_learner(dls, arch, out, name, resuming, keep, opt, mom, sqrmom, eps, lr, wd, label_smoothing, mixup,
                               act, precision, hparams=hparams | dict(seed=seed+i), label=label, blur_pool=blur_pool,
-                              self_attention=self_attention, shortcut=shortcut, precise_bn=precise_bn)
+                              self_attention=self_attention, shortcut=shortcut, precise_bn=precise_bn, blur_conv=blur_conv)
         try: fit_sched(learn, epochs, lr, sched)
         except KeyboardInterrupt:
             last = learn.checkpoint.last_saved
@@ -329,6 +330,8 @@ def fastres_train(
     blur_pool:Param("Anti-aliased MaxBlurPool in place of every max pool: Zhang's (no value, or zhang) or kornia's (kornia: "
                     "the Imagenette leaderboard's own)", str, nargs='?', const=True)=False,
     self_attention:Param("A self-attention layer at the end of the first stage (the Imagenette leaderboard's)", store_true)=False,
+    blur_conv:Param("Anti-aliased strided convolutions in the residual branches: stride 1, then a blur with the stride (Zhang 2019)",
+                    store_true)=False,
     shortcut:Param("Downsampling shortcuts: avg (ResNet-D), max (fastai's pool=MaxPool, blurred too with --blur_pool: the "
                    "leaderboard's best entry) or conv (a strided 1x1, He et al.). Default: the architecture's own", str)=None,
     photo_aspect:Param("With --cache: width/height of the photographs the images were stretched from (1.333: 4:3 photographs "

@@ -162,6 +162,17 @@ def _recompiles():
     try: yield
     finally: setattr(c, k, old)
 
+@contextlib.contextmanager
+def _no_function_modes():
+    "Every active `TorchFunctionMode` set aside, and put back after: the compiled kernels always run as they were compiled and checked."
+    # Called under a user's mode whose `__torch_function__` breaks the graph (one that prints, say), a kernel compiled
+    # outside it was traced again and gave wrong values, silently (torch 2.14). The modes see the kernel's call, not its inside.
+    if not torch._C._len_torch_function_stack(): yield; return
+    modes = [torch._C._pop_torch_function_stack() for _ in range(torch._C._len_torch_function_stack())]  # innermost first
+    try: yield
+    finally:
+        for m in reversed(modes): torch._C._push_on_torch_function_stack(m)
+
 class CompiledKernels:
     "A layer's (forward, backward) pair, compiled by `torch.compile(**kwargs)` and checked by `check(f, b)` on first call."
     # Where compiling fails (no C++ compiler, say) it warns once and returns `fallback`, PyTorch's own kernels (None:
@@ -175,7 +186,7 @@ class CompiledKernels:
         def run(*ts):
             # A training run meets several versions (bf16 and fp32, with and without grad, the SE module's 1x1
             # maps): past the limit torch would silently run the Python code instead.
-            with _recompiles(): return k(*(self.prep(*ts) if self.prep else ts))
+            with _recompiles(), _no_function_modes(): return k(*(self.prep(*ts) if self.prep else ts))
         return run
     def __call__(self):
         if self.kernels is None:

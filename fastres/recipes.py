@@ -16,8 +16,8 @@ from .learner import resnet_learner, get_opt
 from .callbacks import PreciseBN
 
 # %% auto #0
-__all__ = ['max2_kernels', 'BLUR_POOLS', 'MaxBlurPool', 'blur_pool_kwargs', 'with_blur_pool', 'SelfAttention',
-           'add_self_attention', 'recipe_model', 'Recipe']
+__all__ = ['max2_kernels', 'BLUR_POOLS', 'BlurPool', 'MaxBlurPool', 'blur_pool_kwargs', 'with_blur_pool', 'SelfAttention',
+           'add_self_attention', 'recipe_model', 'with_blur_conv', 'Recipe']
 
 # %% ../nbs/10_recipes.ipynb #0cc3ac89
 import warnings
@@ -63,13 +63,11 @@ def _max_2x2(x):
     # as repeating the far edges, without the replicate pad, whose backward fails under torch.compile (torch 2.14).
     return F.max_pool2d(x, 2, stride=1, padding=1)[..., 1:, 1:]
 
-class MaxBlurPool(Module):
-    "Anti-aliased max pooling (Zhang 2019): max over `max_size`x`max_size` windows with stride 1, then a `blur`-tap binomial blur applied with `stride`."
-    def __init__(self, stride=2, blur=3, max_size=2):
-        if max_size not in (2, 3):
-            raise FastresError(f"MaxBlurPool's max_size is 2 (Zhang's 2x2 windows) or 3 (kornia's 3x3), not {max_size!r}.")
+class BlurPool(Module):
+    "Anti-aliased subsampling (Zhang 2019): a `blur`-tap binomial blur applied with `stride`, the edges reflected."
+    def __init__(self, stride=2, blur=3):
         k = torch.tensor([math.comb(blur-1, i) for i in range(blur)], dtype=torch.float32)
-        self.stride, self.max_size = stride, max_size
+        self.stride = stride
         self.register_buffer('kernel', (k[:, None]*k[None, :]/k.sum()**2)[None, None], persistent=False)
 
     def pads(self, h, w):
@@ -81,21 +79,36 @@ class MaxBlurPool(Module):
         (l, r), (t, b) = side(w), side(h)
         return l, r, t, b
 
+    def subsample(self, x):
+        "The blur of `x` with the stride, in `x`'s dtype (`forward` calls it with autocast off)."
+        (h, w), pads = x.shape[-2:], self.pads(*x.shape[-2:])
+        # reflected, as Zhang's antialiased-cnns (no dark frame from zeros); a map too small to reflect repeats its edges
+        if any(pads): x = F.pad(x, pads, mode='reflect' if max(pads[:2]) < w and max(pads[2:]) < h else 'replicate')
+        n = self.kernel.shape[-1]
+        if n == 1: return x[..., ::self.stride, ::self.stride]
+        # the binomial blur is n-1 box filters of width 2 in a row: average pools, the last one strided
+        for _ in range(n-2): x = F.avg_pool2d(x, 2, stride=1)
+        return F.avg_pool2d(x, 2, stride=self.stride)
+
     def forward(self, x):
-        # CPU autocast pads in fp32 (its list of fp32 ops), which would turn the pooling, and a residual stream after
-        # it, to fp32. A maximum is exact in any dtype; the blur rounds its averages to the input's.
-        with torch.autocast(x.device.type, enabled=False):
+        # CPU autocast pads in fp32 (its list of fp32 ops), which would turn the layer's output, and a residual stream
+        # after it, to fp32. The blur rounds its averages to the input's dtype.
+        with torch.autocast(x.device.type, enabled=False): return self.subsample(x)
+
+class MaxBlurPool(BlurPool):
+    "Anti-aliased max pooling (Zhang 2019): max over `max_size`x`max_size` windows with stride 1, then `BlurPool`'s `blur`-tap blur with `stride`."
+    def __init__(self, stride=2, blur=3, max_size=2):
+        if max_size not in (2, 3):
+            raise FastresError(f"MaxBlurPool's max_size is 2 (Zhang's 2x2 windows) or 3 (kornia's 3x3), not {max_size!r}.")
+        super().__init__(stride, blur)
+        self.max_size = max_size
+
+    def forward(self, x):
+        with torch.autocast(x.device.type, enabled=False):  # (a maximum is exact in any dtype)
             # 2x2: the far edges repeated. 3x3: centred, by PyTorch's max pool, whose saved argmax makes its backward
             # one pass (fast enough here, unlike its 2x2 window in bf16 channels-last; see below)
             x = _max_2x2(x) if self.max_size == 2 else F.max_pool2d(x, 3, stride=1, padding=1)
-            (h, w), pads = x.shape[-2:], self.pads(*x.shape[-2:])
-            # reflected, as Zhang's antialiased-cnns (no dark frame from zeros); a map too small to reflect repeats its edges
-            if any(pads): x = F.pad(x, pads, mode='reflect' if max(pads[:2]) < w and max(pads[2:]) < h else 'replicate')
-            n = self.kernel.shape[-1]
-            if n == 1: return x[..., ::self.stride, ::self.stride]
-            # the binomial blur is n-1 box filters of width 2 in a row: average pools, the last one strided
-            for _ in range(n-2): x = F.avg_pool2d(x, 2, stride=1)
-            return F.avg_pool2d(x, 2, stride=self.stride)
+            return self.subsample(x)
 
 # The two MaxBlurPools by name: Zhang's own (antialiased-cnns), and kornia's `MaxBlurPool2d(3)` as it was in kornia
 # 0.3 to 0.4.1 (2020-21), which the leaderboard's entries used: a 3x3 max, then kornia's `pyrdown` (a 5x5 binomial
@@ -147,12 +160,30 @@ def add_self_attention(model, stage=0, sym=False):
     block.convs.append(SelfAttention(n, ks=1, sym=sym))
     return model
 
-def recipe_model(arch, self_attention=False, blur_pool=False, **kwargs):
-    "`arch` (a name or constructor) built with `kwargs`, then `add_self_attention` and `with_blur_pool` if asked (`blur_pool`: True or a `BLUR_POOLS` name)."
+def recipe_model(arch, self_attention=False, blur_pool=False, blur_conv=False, **kwargs):
+    "`arch` (a name or constructor) built with `kwargs`, then `add_self_attention`, `with_blur_conv` and `with_blur_pool` if asked (`blur_pool`: True or a `BLUR_POOLS` name)."
     blur = blur_pool_kwargs(blur_pool) if blur_pool else None  # (checked before the model is built)
     m = get_arch(arch)(**kwargs)
     if self_attention: add_self_attention(m)
+    if blur_conv: with_blur_conv(m)
     return with_blur_pool(m, **blur) if blur else m
+
+# %% ../nbs/10_recipes.ipynb #b1c0a2d2
+def with_blur_conv(model, blur=3):
+    "`model` with each strided convolution in a residual branch anti-aliased (Zhang 2019): stride 1, then its norm and activation, then a `BlurPool` with the stride."
+    n = 0
+    for block in [m for m in model.modules() if isinstance(m, ResBlock)]:
+        for layer in block.convs:
+            if not isinstance(layer, nn.Sequential): continue
+            for conv in [c for c in layer.children() if isinstance(c, nn.Conv2d) and c.stride != (1, 1)]:
+                if conv.stride[0] != conv.stride[1]:
+                    raise FastresError(f"with_blur_conv takes square strides, not {conv.stride}: blur that convolution by hand.")
+                layer.append(BlurPool(conv.stride[0], blur))  # after the layer's norm and activation (conv first: not pre-activation)
+                conv.stride = (1, 1)
+                n += 1
+    if not n: raise FastresError("with_blur_conv found no strided convolution in a ResBlock's branch: the model subsamples "
+                                 "elsewhere (its stem or pools; use blur_pool for max pools) or is blurred already, so there is nothing to anti-alias.")
+    return model
 
 # %% ../nbs/10_recipes.ipynb #ac10bba9
 from .cli import ACTIVATIONS  # activations by name, the ones `fastres_train --act` takes
@@ -174,6 +205,7 @@ class Recipe:
     self_attention: bool = True
     blur_pool: bool|str = True      # MaxBlurPool for each max pool: True or 'zhang' (Zhang 2019's), 'kornia' (the leaderboard's); False: none
     shortcut: str|None = None       # downsampling shortcuts: None, the arch's own; 'avg' (ResNet-D), 'max' (fastai's pool=MaxPool), 'conv'
+    blur_conv: bool = False         # anti-aliased strided convolutions in the residual branches (Zhang 2019; `with_blur_conv`)
     epochs: int = 5
     lr: float = 6e-3                # the leaderboard's 8e-3 goes with its batch of 64
     schedule: str = 'flat_cos'      # fastai's fit_flat_cos / fit_one_cycle / ...
@@ -223,9 +255,9 @@ class Recipe:
                        cache=self.cache, **kwargs)
 
     def model(self, **kwargs):
-        "The network: `arch` with the recipe's activation, self-attention and pooling (`kwargs`: `n_out`, `c_in`, ...)."
+        "The network: `arch` with the recipe's activation, self-attention, pooling and strided convs (`kwargs`: `n_out`, `c_in`, ...)."
         if self.shortcut: kwargs = dict(shortcut=self.shortcut) | kwargs
-        return recipe_model(self.arch, self.self_attention, self.blur_pool, act_cls=ACTIVATIONS[self.act], **kwargs)
+        return recipe_model(self.arch, self.self_attention, self.blur_pool, self.blur_conv, act_cls=ACTIVATIONS[self.act], **kwargs)
 
     def learner(self, dls, **kwargs) -> Learner:
         "A `resnet_learner` on `dls` for this recipe (`kwargs` go to it: `cbs`, `path`, ...)."
