@@ -367,29 +367,33 @@ class KeepActsApart(Callback):
         mp = self.learn.cpu_mixed_precision
         if mp.bn is not None: mp.bn = BF16BatchNorm()  # (no model: no activations to take in)
 
+def leaderboard_step_rows(args, device, make_learners):
+    "Table rows of the interleaved training-step times of the learners `make_learners(dls)` builds, on `Recipe.leaderboard()`'s batch."
+    bs = Recipe.leaderboard().bs
+    learners = make_learners(batch_dls(bs, args.size, args.steps, device=device))
+    rows = step_rows(step_times(learners, args, 'leaderboard'), argparse.Namespace(**(vars(args) | dict(bs=bs))), 'leaderboard')
+    return [dict(what=f'Recipe.leaderboard() training step (batch {bs})', **row) for row in rows]
+
 def part_bnact(args, device):
     """`Recipe.leaderboard()`'s training step (its batch of 32): the Mish after each of 35 batch norms inside fastres's
     batch-norm kernel (the default), the same kernel with the Mishes apart (`FastMish`'s compiled kernels), and PyTorch's
     batch norm with `FastMish`. Same process, interleaved rounds. CPU with AVX-512 BF16 only."""
     if device.type != 'cpu' or bn_bf16_kernel() is None: print("  (fastres's batch-norm kernel does not run here: skipped)"); return []
     r = Recipe.leaderboard()
-    dls = batch_dls(r.bs, args.size, args.steps, device=device)
-    make = lambda: r.learner(dls, n_out=10, c_in=3, path='/tmp')
-    learners = {"batch-norm kernel, Mish inside it (default)": make(), "batch-norm kernel, Mish apart": make(), "PyTorch's batch norm, Mish apart": make()}
-    learners["batch-norm kernel, Mish apart"].add_cb(KeepActsApart())
-    learners["PyTorch's batch norm, Mish apart"].cpu_mixed_precision.fast_bn = False
-    rows = step_rows(step_times(learners, args, 'leaderboard'), argparse.Namespace(**(vars(args) | dict(bs=r.bs))), 'leaderboard')
-    return [dict(what=f'Recipe.leaderboard() training step (batch {r.bs})', **row) for row in rows]
+    def make(dls):
+        names = ("batch-norm kernel, Mish inside it (default)", "batch-norm kernel, Mish apart", "PyTorch's batch norm, Mish apart")
+        learners = {k: r.learner(dls, n_out=10, c_in=3, path='/tmp') for k in names}
+        learners["batch-norm kernel, Mish apart"].add_cb(KeepActsApart())
+        learners["PyTorch's batch norm, Mish apart"].cpu_mixed_precision.fast_bn = False
+        return learners
+    return leaderboard_step_rows(args, device, make)
 
 def part_blurconv(args, device):
     """`Recipe.leaderboard()`'s training step (its batch of 32) with and without anti-aliased strided convolutions
     (`blur_conv=True`: the first 3x3 of stages 2-4 at stride 1, then a blur with the stride). Same process, interleaved rounds."""
-    bs = Recipe.leaderboard().bs
-    dls = batch_dls(bs, args.size, args.steps, device=device)
-    learners = {'Recipe.leaderboard()': Recipe.leaderboard().learner(dls, n_out=10, c_in=3, path='/tmp'),
-                'Recipe.leaderboard(blur_conv=True)': Recipe.leaderboard(blur_conv=True).learner(dls, n_out=10, c_in=3, path='/tmp')}
-    rows = step_rows(step_times(learners, args, 'leaderboard'), argparse.Namespace(**(vars(args) | dict(bs=bs))), 'leaderboard')
-    return [dict(what=f'Recipe.leaderboard() training step (batch {bs})', **row) for row in rows]
+    return leaderboard_step_rows(args, device, lambda dls: {
+        'Recipe.leaderboard()': Recipe.leaderboard().learner(dls, n_out=10, c_in=3, path='/tmp'),
+        'Recipe.leaderboard(blur_conv=True)': Recipe.leaderboard(blur_conv=True).learner(dls, n_out=10, c_in=3, path='/tmp')})
 
 def train_flops(arch, bs, size):
     "FLOPs of one training step's forward and backward (torch's FlopCounterMode: convolutions and matrix products)."

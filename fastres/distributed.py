@@ -4,9 +4,10 @@
 
 # %% ../nbs/09_distributed.ipynb #5cfd6370
 from __future__ import annotations
-import atexit, contextlib, hashlib, os, sys, warnings
+import atexit, contextlib, hashlib, os, pickle, sys, time, warnings
 from .core import *  # first: the package silences fastai's import-time deprecation warnings
 from fastai.basics import *
+import fastai.torch_core
 try:  # fastai's distributed training is built on Hugging Face accelerate
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # accelerate's tqdm import warns about missing notebook widgets
@@ -38,11 +39,44 @@ def _leave_group():
     PartialState().destroy_process_group()  # accelerate's: a no-op where the group is gone or the process was forked
 
 # %% ../nbs/09_distributed.ipynb #22d95a1f
+def _comm_device():
+    "The device whose tensors the process group's backend moves: CUDA for nccl, the CPU for gloo."
+    return 'cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu'
+
+@contextlib.contextmanager
+def _settled(*ts, timeout=2.):
+    "Around a collective on tensors `ts`: on leaving, wait until gloo's threads hold no more references to them."
+    # nccl's watchdog thread lets go of its tensors on its own schedule, so waiting could cost a GPU job time; not measured here.
+    if torch.distributed.is_initialized() and torch.distributed.get_backend() != 'gloo': yield; return
+    counts = [t._use_count() for t in ts]
+    yield
+    end = time.monotonic() + timeout  # a bound, not an expected wait: it does not depend on the data
+    while any(t._use_count() > n for t, n in zip(ts, counts)) and time.monotonic() < end: time.sleep(1e-4)
+
+def _all_gather(x, axis=0):
+    "`x` (at least 1-d) from every process, concatenated along `axis` in rank order."
+    x = x.contiguous()
+    res = [torch.empty_like(x) for _ in range(num_distrib())]
+    with _settled(x, *res): torch.distributed.all_gather(res, x)
+    return torch.cat(res, dim=axis)
+
+def _maybe_gather(x, axis=0):
+    "fastai's `maybe_gather`, through `_all_gather`: copies of `x` from every process (averaged when `x` is a scalar)."
+    if num_distrib() <= 1: return x
+    return _all_gather(x, axis) if x.ndim else _all_gather(x[None]).mean()
+
+def _gather(o):
+    "`o` (anything picklable) from every process, as a list in rank order."
+    data = torch.frombuffer(bytearray(pickle.dumps(o)), dtype=torch.uint8).to(_comm_device())
+    sizes = _all_gather(LongTensor([len(data)]).to(data.device)).tolist()
+    buf = torch.zeros(max(sizes), dtype=torch.uint8, device=data.device)
+    buf[:len(data)] = data
+    return [pickle.loads(b[:n].cpu().numpy().tobytes()) for b, n in zip(_all_gather(buf).view(len(sizes), -1), sizes)]
+
 def _broadcast(self, t, rank):
     "Broadcasts `t` from `rank` to all ranks, as a tensor on the device the process group's backend uses (CUDA for nccl, CPU for gloo)."
-    dev = 'cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu'
-    t = LongTensor(t).to(dev)
-    torch.distributed.broadcast(t, rank)
+    t = LongTensor(t).to(_comm_device())
+    with _settled(t): torch.distributed.broadcast(t, rank)
     return t.cpu().tolist()
 
 def _rng(self):
@@ -50,6 +84,8 @@ def _rng(self):
     return self.dl.rng
 
 if DistributedDL is not None: DistributedDL._broadcast, DistributedDL.rng = _broadcast, property(_rng)
+fastai.torch_core.maybe_gather = _maybe_gather  # what fastai's `to_detach` gathers the metrics' and the losses' tensors with
+
 
 # %% ../nbs/09_distributed.ipynb #c645dfc0
 def _device_type(learn):
@@ -86,12 +122,6 @@ def weights_digest(model):
     return h.hexdigest()
 
 # %% ../nbs/09_distributed.ipynb #047b09aa
-def _gather(o):
-    "`o` from every process, as a list in rank order."
-    res = [None] * num_distrib()
-    torch.distributed.all_gather_object(res, o)
-    return res
-
 def shard_report(shards, n):
     "How the index lists `shards` (one per process) split an epoch of `n` items: sizes, items shared, items covered."
     sets = [set(s) for s in shards]

@@ -167,8 +167,9 @@ def _no_function_modes():
     "Every active `TorchFunctionMode` set aside, and put back after: the compiled kernels always run as they were compiled and checked."
     # Called under a user's mode whose `__torch_function__` breaks the graph (one that prints, say), a kernel compiled
     # outside it was traced again and gave wrong values, silently (torch 2.14). The modes see the kernel's call, not its inside.
-    if not torch._C._len_torch_function_stack(): yield; return
-    modes = [torch._C._pop_torch_function_stack() for _ in range(torch._C._len_torch_function_stack())]  # innermost first
+    n = torch._C._len_torch_function_stack()
+    if not n: yield; return
+    modes = [torch._C._pop_torch_function_stack() for _ in range(n)]  # innermost first
     try: yield
     finally:
         for m in reversed(modes): torch._C._push_on_torch_function_stack(m)
