@@ -16,7 +16,7 @@ try:  # fastai's distributed training is built on Hugging Face accelerate
 except (ImportError, NameError): PartialState = DistributedDL = DistributedTrainer = None
 
 # %% auto #0
-__all__ = ['init_distributed', 'rank0_stdout', 'weights_digest', 'shard_report', 'ShardCheck']
+__all__ = ['init_distributed', 'settled', 'rank0_stdout', 'weights_digest', 'shard_report', 'ShardCheck']
 
 # %% ../nbs/09_distributed.ipynb #bc4b0f57
 def _need_accelerate():
@@ -44,8 +44,8 @@ def _comm_device():
     return 'cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu'
 
 @contextlib.contextmanager
-def _settled(*ts, timeout=2.):
-    "Around a collective on tensors `ts`: on leaving, wait until gloo's threads hold no more references to them."
+def settled(*ts, timeout=2.):
+    "Around a collective on tensors `ts`: on leaving, wait until gloo's threads hold no more references to them (so they are freed in this thread)."
     # nccl's watchdog thread lets go of its tensors on its own schedule, so waiting could cost a GPU job time; not measured here.
     if torch.distributed.is_initialized() and torch.distributed.get_backend() != 'gloo': yield; return
     counts = [t._use_count() for t in ts]
@@ -57,7 +57,7 @@ def _all_gather(x, axis=0):
     "`x` (at least 1-d) from every process, concatenated along `axis` in rank order."
     x = x.contiguous()
     res = [torch.empty_like(x) for _ in range(num_distrib())]
-    with _settled(x, *res): torch.distributed.all_gather(res, x)
+    with settled(x, *res): torch.distributed.all_gather(res, x)
     return torch.cat(res, dim=axis)
 
 def _maybe_gather(x, axis=0):
@@ -76,7 +76,7 @@ def _gather(o):
 def _broadcast(self, t, rank):
     "Broadcasts `t` from `rank` to all ranks, as a tensor on the device the process group's backend uses (CUDA for nccl, CPU for gloo)."
     t = LongTensor(t).to(_comm_device())
-    with _settled(t): torch.distributed.broadcast(t, rank)
+    with settled(t): torch.distributed.broadcast(t, rank)
     return t.cpu().tolist()
 
 def _rng(self):
