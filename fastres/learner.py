@@ -59,13 +59,13 @@ import contextlib
 def _channels_last(x): return x.contiguous(memory_format=torch.channels_last) if isinstance(x, Tensor) and x.ndim == 4 else x
 
 class CPUMixedPrecision(Callback):
-    "bf16 autocast on the CPU with the model and inputs in `channels_last` (fastai's `MixedPrecision` only autocasts on CUDA); `tune_convs`: `ConvTuner` in training (a `force` for it, or False); `fast_relu`: `BF16ReLU`; `fast_bn`: `BF16BatchNorm`."
+    "bf16 autocast on the CPU with the model and inputs in `channels_last` (fastai's `MixedPrecision` only autocasts on CUDA); `tune_convs`: `ConvTuner` in training (a `force` for it, or False); `fast_relu`: `BF16ReLU`; `fast_bn`: `BF16BatchNorm`. `dtype=torch.float32`: no autocast, only the layout and the tuned convolutions (the fast path where bf16 is emulated)."
     order = MixedPrecision.order
     def __init__(self, dtype=torch.bfloat16, channels_last=True, tune_convs=True, fast_relu=True, fast_bn=True): store_attr()
     def before_fit(self):
         if self.channels_last: self.learn.model.to(memory_format=torch.channels_last)
         # made once per fit, entered for each batch (the tuner for training batches only) and left after its loss
-        self.autocast = torch.autocast('cpu', dtype=self.dtype)
+        self.autocast = torch.autocast('cpu', dtype=self.dtype) if self.dtype != torch.float32 else None
         self.tuner = None if self.tune_convs is False else ConvTuner(None if self.tune_convs is True else self.tune_convs)
         bf16 = self.dtype == torch.bfloat16
         self.relu = BF16ReLU() if self.fast_relu and bf16 else None
@@ -87,10 +87,11 @@ def _learn_device(learn):
 
 @patch
 def set_precision(self:Learner, precision='auto'):
-    "Train in `precision`: 'auto' (the fastest correct one on this device), 'fp16' (CUDA), 'bf16' or 'fp32' (no mixed precision)."
+    "Train in `precision`: 'auto' (the fastest correct one on this device), 'fp16' (CUDA), 'bf16' or 'fp32' (no mixed precision; by 'auto' on a CPU, with channels-last and tuned convolutions)."
     if precision not in PRECISIONS: raise FastresError(f"Unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}.")
     device = _learn_device(self)
-    if precision == 'auto': precision = best_precision(device)
+    auto = precision == 'auto'
+    if auto: precision = best_precision(device)
     if precision == 'fp16' and device.type != 'cuda':
         raise FastresError(f"fp16 mixed precision needs a CUDA GPU but this Learner is on {device.type}: use 'bf16' or 'auto'.")
     if self.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision)): self.model.to(memory_format=torch.contiguous_format)
@@ -98,6 +99,7 @@ def set_precision(self:Learner, precision='auto'):
     if precision != 'fp32':
         if device.type == 'cuda': self.to_fp16() if precision == 'fp16' else self.to_bf16()
         else: self.add_cb(CPUMixedPrecision(dtype=torch.bfloat16))
+    elif auto and device.type == 'cpu': self.add_cb(CPUMixedPrecision(dtype=torch.float32))  # where bf16 is emulated (slower)
     self.precision = precision
     return self
 
@@ -222,7 +224,7 @@ class _TunedConv2d(torch.autograd.Function):
         return dx, dw, None, None, None
 
 class ConvTuner(TorchFunctionMode):
-    """While on: every `F.conv2d` under CPU autocast that trains its weight runs each pass by `tuned_conv_pass`.
+    """While on: every `F.conv2d` on the CPU that trains its weight, under autocast or in fp32, runs each pass by `tuned_conv_pass`.
     `force`: one way ('onednn' or 'matmul') for all passes, or a dict of them by pass (the passes it leaves out are timed)."""
     def __init__(self, force=None):
         super().__init__()
@@ -240,10 +242,11 @@ class ConvTuner(TorchFunctionMode):
         return func(*args, **kwargs)
     def conv2d(self, x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
         if (bias is not None or groups != 1 or _pair(dilation) != (1, 1) or isinstance(padding, str) or x.ndim != 4
-            or x.device.type != 'cpu' or not torch.is_autocast_enabled('cpu') or not torch.is_grad_enabled()
-            or not w.requires_grad or torch.compiler.is_compiling()): return None  # PyTorch's own convolution
+            or x.device.type != 'cpu' or not torch.is_grad_enabled() or not w.requires_grad or torch.compiler.is_compiling()): return None
+        if torch.is_autocast_enabled('cpu'): dt = torch.get_autocast_dtype('cpu')
+        elif x.dtype == w.dtype == torch.float32: dt = torch.float32
+        else: return None  # PyTorch's own convolution
         self.calls += 1
-        dt = torch.get_autocast_dtype('cpu')
         with torch.autocast('cpu', enabled=False):  # autocast's casts, by hand: the Function sees bf16 tensors
             y = _TunedConv2d.apply(x.as_subclass(Tensor).to(dt), w.to(dt), _pair(stride), _pair(padding), self.force)
         return y if type(x) is Tensor else y.as_subclass(type(x))
