@@ -77,7 +77,7 @@ def machine():
         fm = re.search(r'cpu family\s*:\s*(\d+).*?\nmodel\s*:\s*(\d+)', cpuinfo, re.S)
         if fm: info['cpu'] += f" (family {fm.group(1)}, model {fm.group(2)})"
         flags = set(re.search(r'flags\s*:\s*(.*)', cpuinfo).group(1).split())
-        info['cpu_features'] = ' '.join(f for f in ('avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile') if f in flags)
+        info['cpu_features'] = ' '.join(f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile') if f in flags)
         info['memory_gb'] = round(int(re.search(r'MemTotal:\s*(\d+)', Path('/proc/meminfo').read_text()).group(1))/2**20, 1)
     except (OSError, AttributeError): info['cpu'] = platform.processor()
     info.update(cores=os.cpu_count(), torch_threads=torch.get_num_threads(), cpu_capability=torch.backends.cpu.get_cpu_capability(),
@@ -202,7 +202,13 @@ def step_variants(device, with_compile):
         return learn.add_cb(NoSplit())
     def pytorch_bn(dls, a):  # PyTorch's batch norm instead of fastres's bf16 kernel (`BF16BatchNorm`)
         learn = fr(dls, a); learn.cpu_mixed_precision.fast_bn = False; return learn
-    if device.type == 'cpu':
+    if device.type == 'cpu' and best_precision(device) == 'fp32':  # bf16 would be emulated: fastres trains in fp32 there
+        v = {'fastai': {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32')},
+             'fastres': {'fastai default + tune_malloc only': tuned_fastai,
+                         "fastres precision='fp32' (plain: contiguous, no ConvTuner)": lambda dls, a: fr(dls, a, precision='fp32'),
+                         'fastres default without ConvTuner (fp32, channels-last)': lambda dls, a: tuned(fr(dls, a), False),
+                         'fastres default': fr}}
+    elif device.type == 'cpu':
         v = {'fastai': {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32')},
              'fastres': {'fastai default + tune_malloc only': tuned_fastai,
                          "fastres default, fastai's optimiser (not fused)": lambda dls, a: fr(dls, a, fused=False),
@@ -414,9 +420,14 @@ def matmul_rate(device, dtype=torch.bfloat16, sizes=(2048, 4096, 8192), reps=5):
         best[n] = 2*n**3/min(ts)/1e9
     return max(best.values()), best
 
+def roof_dtype(device):
+    "The matrix products' type of fastres's default path: bf16 on a CPU with native bf16, fp32 on one without, fp16 on a GPU."
+    return {'bf16': torch.bfloat16, 'fp32': torch.float32, 'fp16': torch.float16}[best_precision(device)]
+
 def part_roofline(args, device, steps):
-    peak, by_size = matmul_rate(device, torch.bfloat16 if device.type == 'cpu' else torch.float16)
-    print(f"  {'bf16' if device.type == 'cpu' else 'fp16'} matmul: {peak:.0f} GFLOP/s (by size: {', '.join(f'{k}: {v:.0f}' for k, v in by_size.items())})")
+    dt = roof_dtype(device)
+    peak, by_size = matmul_rate(device, dt)
+    print(f"  {dt} matmul: {peak:.0f} GFLOP/s (by size: {', '.join(f'{k}: {v:.0f}' for k, v in by_size.items())})")
     res = []
     for arch in args.archs:
         flops, fwd = train_flops(arch, args.bs, args.size)
@@ -425,7 +436,7 @@ def part_roofline(args, device, steps):
             res.append(dict(arch=arch, variant=r['variant'], gflop_step=flops/1e9, gflop_fwd=fwd/1e9, gflops=rate, matmul_gflops=peak,
                             fraction=rate/peak))
             print(f"  {arch:10s} {r['variant']:34s} {flops/1e9:6.0f} GFLOP/step (forward {fwd/1e9:.0f})  {rate:7.0f} GFLOP/s  {rate/peak:.3f} of matmul")
-    return res, dict(matmul_gflops=peak, matmul_by_size=by_size)
+    return res, dict(matmul_gflops=peak, matmul_by_size=by_size, matmul_dtype=str(dt).replace('torch.', ''))
 
 KINDS = [('convolution', r'conv'), ('batchnorm', r'batch_norm|^bn_(fwd|bwd)$'),  # (bn_*: fastres's kernel, with the ReLU or Mish it took in)
          ('activation', r'relu|threshold|mish|silu|hardtanh'),
@@ -792,7 +803,7 @@ def report(o):
                                       ('ms/step', lambda r: fmt(r['ms'], '.0f')), ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')),
                                       ('img/s', lambda r: fmt(r['img_s'])), ('vs first row', lambda r: f"{r['speedup']:.2f}x")]))
     if 'roofline' in o:
-        s.append(f"\n## Roofline\n\nbf16 (CPU) / fp16 (GPU) matrix multiply, best of {', '.join(map(str, o['matmul']['matmul_by_size']))}: "
+        s.append(f"\n## Roofline\n\n{o['matmul'].get('matmul_dtype', 'bf16 (CPU) / fp16 (GPU)')} matrix multiply (the default path's type), best of {', '.join(map(str, o['matmul']['matmul_by_size']))}: "
                  f"**{o['matmul']['matmul_gflops']:.0f} GFLOP/s**. Step FLOPs: forward + backward from torch's FlopCounterMode.\n")
         s.append(md_table(o['roofline'], [('arch', lambda r: r['arch']), ('training path', lambda r: r['variant']),
                                           ('GFLOP/step', lambda r: fmt(r['gflop_step'], '.0f')), ('GFLOP/s', lambda r: fmt(r['gflops'], '.0f')),
