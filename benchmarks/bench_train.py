@@ -202,21 +202,18 @@ def step_variants(device, with_compile):
         return learn.add_cb(NoSplit())
     def pytorch_bn(dls, a):  # PyTorch's batch norm instead of fastres's bf16 kernel (`BF16BatchNorm`)
         learn = fr(dls, a); learn.cpu_mixed_precision.fast_bn = False; return learn
-    if device.type == 'cpu' and best_precision(device) == 'fp32':  # bf16 would be emulated: fastres trains in fp32 there
+    if device.type == 'cpu':
+        if best_precision(device) == 'fp32':  # bf16 would be emulated: fastres trains in fp32 there
+            paths = {"fastres precision='fp32' (plain: contiguous, no ConvTuner)": lambda dls, a: fr(dls, a, precision='fp32'),
+                     'fastres default without ConvTuner (fp32, channels-last)': lambda dls, a: tuned(fr(dls, a), False)}
+        else:
+            paths = {"fastres default, fastai's optimiser (not fused)": lambda dls, a: fr(dls, a, fused=False),
+                     'fastres default, bf16 ReLU and gradient sums in place (PyTorch\'s)': bf16_in_place,
+                     'fastres default without ConvTuner': lambda dls, a: tuned(fr(dls, a), False),
+                     "fastres default, PyTorch's batch norm (no BF16BatchNorm)": pytorch_bn,
+                     'fastres default, ConvTuner on weight gradients only': lambda dls, a: tuned(fr(dls, a), ONLY_WGRAD)}
         v = {'fastai': {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32')},
-             'fastres': {'fastai default + tune_malloc only': tuned_fastai,
-                         "fastres precision='fp32' (plain: contiguous, no ConvTuner)": lambda dls, a: fr(dls, a, precision='fp32'),
-                         'fastres default without ConvTuner (fp32, channels-last)': lambda dls, a: tuned(fr(dls, a), False),
-                         'fastres default': fr}}
-    elif device.type == 'cpu':
-        v = {'fastai': {'fastai default': lambda dls, a: fastai_learner(dls, a, 'fp32')},
-             'fastres': {'fastai default + tune_malloc only': tuned_fastai,
-                         "fastres default, fastai's optimiser (not fused)": lambda dls, a: fr(dls, a, fused=False),
-                         'fastres default, bf16 ReLU and gradient sums in place (PyTorch\'s)': bf16_in_place,
-                         'fastres default without ConvTuner': lambda dls, a: tuned(fr(dls, a), False),
-                         "fastres default, PyTorch's batch norm (no BF16BatchNorm)": pytorch_bn,
-                         'fastres default, ConvTuner on weight gradients only': lambda dls, a: tuned(fr(dls, a), ONLY_WGRAD),
-                         'fastres default': fr}}
+             'fastres': {'fastai default + tune_malloc only': tuned_fastai, **paths, 'fastres default': fr}}
     else:  # the issue's GPU comparison: against fastai's own mixed precision
         def cl(dls, a):
             learn = fr(dls, a); learn.model.to(memory_format=torch.channels_last); return learn
@@ -535,8 +532,9 @@ def part_convs(args, device):
     """The convolutions of the fastres step by pass (forward, input gradient, weight gradient): time and GFLOP/s from
     oneDNN's own timing of each kernel call (ONEDNN_VERBOSE), and which kernels oneDNN picked. CPU only."""
     if device.type != 'cpu': print("  (oneDNN runs on the CPU only: skipped)"); return []
-    res, peak = [], matmul_rate(device)[0]
-    print(f"  bf16 matmul {peak:.0f} GFLOP/s", flush=True)
+    dt = roof_dtype(device)  # (the step's convolutions run in this type)
+    res, peak = [], matmul_rate(device, dt)[0]
+    print(f"  {dt} matmul {peak:.0f} GFLOP/s", flush=True)
     for arch in args.archs:
         out = subprocess.run([sys.executable, __file__, '--child-convs', arch, '--size', str(args.size), '--bs', str(args.bs)],
                              capture_output=True, text=True, check=True).stdout
@@ -548,7 +546,7 @@ def part_convs(args, device):
             ms, flop = sum(float(c[-1]) for c in cs), sum(conv_flops(c[-2]) for c in cs)
             impls = sorted({c[0].split(':')[0] for c in cs})
             res.append(dict(arch=arch, pass_=name, calls=len(cs), ms=ms, gflop=flop/1e9, gflops=flop/ms/1e6 if ms else float('nan'),
-                            matmul_gflops=peak, kernels=' + '.join(impls)))
+                            matmul_gflops=peak, matmul_dtype=str(dt).replace('torch.', ''), kernels=' + '.join(impls)))
             print(f"  {arch:10s} {name:27s} {len(cs):3d} calls {ms:7.1f} ms {flop/1e9:6.1f} GFLOP {res[-1]['gflops']:6.0f} GFLOP/s  {res[-1]['kernels']}", flush=True)
     return res
 
@@ -821,12 +819,12 @@ def report(o):
                                          ('ms/step', lambda r: fmt(r.get('ms'), '.1f')), ('share', lambda r: f"{100*r['share']:.1f}%")]))
     if o.get('convs'):
         s.append("\n## The step's convolutions by pass (oneDNN's own time per kernel call, one fastres default step)\n\n"
-                 "FLOPs of each call from its problem size; the bf16 matmul rate measured in the same run "
+                 f"FLOPs of each call from its problem size; the {o['convs'][0].get('matmul_dtype', 'bf16')} matmul rate measured in the same run "
                  f"({o['convs'][0]['matmul_gflops']:.0f} GFLOP/s).\n\n")
         s.append(md_table(o['convs'], [('arch', lambda r: r['arch']), ('pass', lambda r: r['pass_']), ('calls', lambda r: str(r['calls'])),
                                        ('ms/step', lambda r: fmt(r['ms'], '.0f')), ('GFLOP', lambda r: fmt(r['gflop'])),
                                        ('GFLOP/s', lambda r: fmt(r['gflops'], '.0f')),
-                                       ('of bf16 matmul', lambda r: fmt(r['gflops']/r['matmul_gflops'], '.2f')),
+                                       ('of matmul', lambda r: fmt(r['gflops']/r['matmul_gflops'], '.2f')),
                                        ('oneDNN kernels', lambda r: r['kernels'])]))
     if 'data' in o:
         c = o['cache']

@@ -247,7 +247,7 @@ class ConvTuner(TorchFunctionMode):
         elif x.dtype == w.dtype == torch.float32: dt = torch.float32
         else: return None  # PyTorch's own convolution
         self.calls += 1
-        with torch.autocast('cpu', enabled=False):  # autocast's casts, by hand: the Function sees bf16 tensors
+        with torch.autocast('cpu', enabled=False):  # autocast's casts, by hand: the Function sees tensors of type `dt`
             y = _TunedConv2d.apply(x.as_subclass(Tensor).to(dt), w.to(dt), _pair(stride), _pair(padding), self.force)
         return y if type(x) is Tensor else y.as_subclass(type(x))
 
