@@ -42,9 +42,11 @@ Parts:
             also weight averages of the same run (fastres's WeightAverage), each with and without precise BN statistics
 
 Each run prints a table and writes results/bench_train.{md,json} (or results/accuracy.{md,json,log}) with a
-description of the machine. The data is found through $FASTRES_DATA (the folder that holds imagenette2*).
+description of the machine, once it has finished: the accuracy log grows in results/accuracy.log.partial (or
+--out's NAME.log.partial) and replaces the last log at the end, and a misspelt --preset or --recipe field stops
+the script before it opens any file. The data is found through $FASTRES_DATA (the folder that holds imagenette2*).
 """
-import argparse, contextlib, dataclasses, gc, json, math, os, platform, re, resource, subprocess, sys, threading, time
+import argparse, contextlib, dataclasses, difflib, gc, json, math, os, platform, re, resource, subprocess, sys, threading, time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -99,10 +101,17 @@ class StepTimer(Callback):
         if self.training: sync(self.dls.device or torch.device('cpu')); self.times.append(time.perf_counter() - self.t0)
 
 class Tee:
-    "Standard output that is also written to the file `path` (the accuracy run's log)."
-    def __init__(self, stream, path): self.stream, self.file = stream, open(path, 'w')
+    """Standard output that is also written to `path` (the accuracy run's log): to `path`.partial while the run goes
+    (`tail -f` it), moved over `path` by `done()`. A run that fails or is stopped leaves the committed log as it was."""
+    def __init__(self, stream, path):
+        self.stream, self.path, self.partial = stream, Path(path), Path(f'{path}.partial')
+        self.file = open(self.partial, 'w')
     def write(self, s): self.stream.write(s); self.file.write(s); return len(s)
     def flush(self): self.stream.flush(); self.file.flush()
+    def done(self):
+        "Close the log, put it in place of `path`, and return the standard output it wrapped."
+        self.file.close(); os.replace(self.partial, self.path)
+        return self.stream
     def __getattr__(self, k): return getattr(self.stream, k)
 
 class PrintEpochs(Callback):
@@ -627,9 +636,26 @@ def part_curves(args, device):
     print(f"  smoothed loss gap over {len(a)} steps: mean {gap.mean():.4f}, max {gap.max():.4f}")
     return out, summary
 
+PRESETS = [k for k, v in vars(Recipe).items() if isinstance(v, classmethod)]  # Recipe.mininet(), Recipe.leaderboard(), ...
+
 def make_recipe(args):
     "`Recipe()`, or the preset `Recipe.<args.preset>()`, with the fields of the JSON `args.recipe` changed."
     return (getattr(Recipe, args.preset) if args.preset else Recipe)(**(json.loads(args.recipe) if args.recipe else {}))
+
+def check_accuracy_args(args):
+    "Exit with one line that names the fix if `--preset`, `--recipe` or `--averages` cannot work: before any file is opened."
+    def stop(msg): raise SystemExit(f"bench_train.py: {msg}")
+    if args.preset is not None and args.preset not in PRESETS:
+        close = difflib.get_close_matches(args.preset, PRESETS, n=1)
+        stop(f"unknown --preset {args.preset!r}.{f' Did you mean {close[0]!r}?' if close else ''} Presets: {', '.join(PRESETS)}.")
+    try: fields = json.loads(args.recipe) if args.recipe else {}
+    except json.JSONDecodeError as e: stop(f"--recipe is not JSON ({e}): give Recipe fields as an object, e.g. '{{\"epochs\": 1}}'.")
+    if not isinstance(fields, dict): stop(f"--recipe must be a JSON object of Recipe fields, e.g. '{{\"epochs\": 1}}', not {args.recipe}.")
+    try: make_recipe(args)
+    except FastresError as e: stop(f"--recipe: {e}")
+    for spec in args.averages:
+        try: weight_average(spec)  # (exits on a malformed one)
+        except FastresError as e: stop(f"--averages {spec}: {e}")
 
 def changed(recipe, preset=None):
     "`recipe` (a dict) as a call: the preset (or `Recipe`) with the fields that differ from its defaults."
@@ -665,8 +691,10 @@ def part_accuracy(args):
 
 def weight_average(spec):
     "`WeightAverage` from 'ema:DECAY' (exponential) or 'mean:START' (the plain mean from fraction START of training on)."
-    kind, v = spec.split(':')
-    if kind not in ('ema', 'mean'): raise SystemExit(f"--averages {spec}: use ema:DECAY (e.g. ema:0.998) or mean:START (e.g. mean:0.75)")
+    kind, v = spec.split(':') if spec.count(':') == 1 else (spec, '')
+    try: float(v)
+    except ValueError: kind = None  # (a bad number: the same message)
+    if kind not in ('ema', 'mean'): raise SystemExit(f"bench_train.py: --averages {spec}: use ema:DECAY (e.g. ema:0.998) or mean:START (e.g. mean:0.75)")
     return WeightAverage(decay=float(v), swap_in=False) if kind == 'ema' else WeightAverage(decay=None, start=float(v), swap_in=False)
 
 def eval_averages(learn, averages, save=None, n_batches=100):
@@ -708,7 +736,8 @@ def eval_protocols(r, learn, sizes=(128, 144, 160)):
 # --- main -------------------------------------------------------------------------------------------------------
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--parts', nargs='+', default=['step', 'roofline', 'data', 'profile', 'convs', 'epoch', 'curves', 'recipe'])
+    ap.add_argument('--parts', nargs='+', default=['step', 'roofline', 'data', 'profile', 'convs', 'epoch', 'curves', 'recipe'],
+                    choices=['step', 'roofline', 'profile', 'convs', 'data', 'epoch', 'recipe', 'blurpool', 'bnact', 'blurconv', 'curves', 'accuracy'])
     ap.add_argument('--archs', nargs='+', default=list(ARCHS))
     ap.add_argument('--epoch-arch', default='xresnet50', help='model of the end-to-end epoch')
     ap.add_argument('--epoch-runs', nargs='+', default=['fastres', 'fastai', 'fastres'], choices=['fastres', 'fastai'],
@@ -736,6 +765,7 @@ def main():
     if args.child_epoch: return child_epoch(args.child_epoch, args.archs[0], args.size, args.bs)
     if args.child_step: return child_step(args.child_step, args.archs[0], args, torch.device(args.device) if args.device else default_device())
     device = torch.device(args.device) if args.device else default_device()
+    if 'accuracy' in args.parts: check_accuracy_args(args)  # (a typo must not cost a committed log, nor an hour)
     RESULTS.mkdir(parents=True, exist_ok=True)
     if 'accuracy' in args.parts: sys.stdout = Tee(sys.stdout, RESULTS/f"{args.out or 'accuracy'}.log")
     info = machine()
@@ -761,6 +791,7 @@ def main():
                            ('top-1, statistics as averaged', lambda a: fmt(a['top1'], '.4f')),
                            ('top-1, precise BN (100 batches)', lambda a: fmt(a['top1_precise_bn'], '.4f'))])
                if res.get('averages') else ''))
+        sys.stdout = sys.stdout.done()  # the log last: a results file never goes without it
         return
     out, extra = dict(machine=info, settings=dict(bs=args.bs, size=args.size, rounds=args.rounds, steps=args.steps, step_procs=args.step_procs)), {}
     if {'step', 'roofline'} & set(args.parts):

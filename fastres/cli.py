@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_cli.ipynb #e8918e3d
 from __future__ import annotations
-import contextlib, inspect, json, math, os, sys, urllib.error
+import contextlib, inspect, io, json, math, os, shutil, signal, sys, tempfile, urllib.error
 from .core import *  # first: the package silences fastai's import-time deprecation warnings
 from fastai.vision.all import *
 from fastai.callback.mixup import MixUp
@@ -19,10 +19,10 @@ from .family import *  # registers the whole family with `get_arch`
 from .distributed import *
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'ACTIVATIONS', 'script_errors', 'make_opt', 'check_opts', 'check_data_folder', 'parse_n_per_class',
-           'train_dls', 'run_name', 'plan_runs', 'save_args', 'train_learner', 'fit_sched', 'save_weights',
-           'results_table', 'show_table', 'train_runs', 'fastres_train', 'lr_find_plot', 'fastres_lr_find',
-           'summary_table', 'fastres_summary']
+__all__ = ['SCHEDULES', 'ACTIVATIONS', 'Terminated', 'script_errors', 'make_opt', 'check_opts', 'check_data_folder',
+           'parse_n_per_class', 'train_dls', 'run_name', 'plan_runs', 'resume_hint', 'save_args', 'train_learner',
+           'fit_sched', 'save_weights', 'results_table', 'show_table', 'train_runs', 'fastres_train', 'lr_find_plot',
+           'fastres_lr_find', 'summary_table', 'fastres_summary']
 
 # %% ../nbs/08_cli.ipynb #a850a6a4
 def _clean_message(e):
@@ -30,16 +30,26 @@ def _clean_message(e):
     msg = str(e.args[0]) if e.args else str(e)
     return msg.split(':\n\t', 1)[-1] if msg.startswith('Exception occured in') else msg
 
+class Terminated(KeyboardInterrupt):
+    "SIGTERM, raised where the process is, as Ctrl-C raises `KeyboardInterrupt` (so that it stops a run the same way)."
+
+def _terminated(signum, frame): raise Terminated()
+
 @contextlib.contextmanager
 def script_errors(prog):
-    "Turn a `FastresError` into `prog: error: ...` on stderr and exit code 2, and Ctrl-C into a message and exit code 130."
+    "Turn a `FastresError` into `prog: error: ...` on stderr and exit code 2, Ctrl-C into a message and exit code 130, SIGTERM into 143."
+    try: old = signal.signal(signal.SIGTERM, _terminated)
+    except ValueError: old = None  # not the main thread, where only Python may set handlers: SIGTERM stays as it is
     try: yield
     except FastresError as e:
         print(f"{prog}: error: {_clean_message(e)}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt as e:
-        print(f"\n{prog}: interrupted. {e.args[0] if e.args else ''}".rstrip(), file=sys.stderr)
-        sys.exit(130)
+        term = isinstance(e, Terminated)
+        print(f"\n{prog}: {'terminated' if term else 'interrupted'}. {e.args[0] if e.args else ''}".rstrip(), file=sys.stderr)
+        sys.exit(143 if term else 130)
+    finally:
+        if old is not None: signal.signal(signal.SIGTERM, old)
 
 # %% ../nbs/08_cli.ipynb #8ccd63ca
 def make_opt(opt='ranger', mom=None, sqrmom=None, eps=None):
@@ -117,6 +127,11 @@ def check_data_folder(data):
     if not any(path.iterdir()):
         raise FastresError(f"--data {data} is empty: it needs train/<class>/*.jpg and val/<class>/*.jpg "
                            "(for Imagenette, the imagenette2 folder that fastai's untar_data unpacks).")
+    inside = [d for d in sorted(path.iterdir()) if d.is_dir() and (d/'train').is_dir() and (d/'val').is_dir()]
+    if not (path/'train').is_dir() and inside:  # the folder above the dataset, as $FASTRES_DATA is
+        raise FastresError(f"--data {data} has no train/ folder, but {', '.join(d.name for d in inside)} in it "
+                           f"{'has' if len(inside) == 1 else 'have'}: pass --data {inside[0]} (--data is the dataset's own "
+                           "folder, which holds train/ and val/; $FASTRES_DATA is the folder above it).")
     return check_image_folder(path)
 
 # %% ../nbs/08_cli.ipynb #3a0c8707
@@ -137,6 +152,8 @@ def train_dls(dataset='imagenette', data=None, size=128, bs=64, n_per_class=None
     if data is not None: check_data_folder(data)
     if workers is not None: kwargs['num_workers'] = workers
     try: dls = get_dls(dataset, size=size, bs=bs, path=data, n_per_class=parse_n_per_class(n_per_class), seed=seed, **kwargs)
+    except FastresError as e:  # `get_dls` speaks of its `path` argument: here it is the --data option
+        raise FastresError(_clean_message(e).replace("`path=`", "--data").replace("leave `path` unset", "leave --data out")) from None
     except OSError as e:  # includes the URLError of a download that cannot connect
         if data is not None or os.environ.get('FASTRES_DATA'): raise
         raise FastresError(f"Could not download {dataset} ({e}). Pass --data with a local copy (the folder holding "
@@ -145,7 +162,7 @@ def train_dls(dataset='imagenette', data=None, size=128, bs=64, n_per_class=None
     return dls
 
 # %% ../nbs/08_cli.ipynb #ca2bc4d8
-_NOT_RUN_OPTS = ('resume', 'workers', 'out', 'keep')  # options that may change when a run is resumed
+_NOT_RUN_OPTS = ('resume', 'out', 'keep')  # options that may change when a run is resumed (not --workers: it changes the augmentations)
 
 def run_name(i, runs):
     "File name stem of run `i` of `runs`: 'model', or 'model0', 'model1', ... for several."
@@ -165,10 +182,13 @@ def plan_runs(out, runs=1, resume=False, opts=None):
     out = Path(out)
     if out.exists() and not out.is_dir(): raise FastresError(f"--out {out} is a file: pass a folder for the run.")
     held = _weight_files(out)
+    names = [run_name(i, runs) for i in range(runs)]
     if not resume:
+        done = all((out/f'{n}.pth').exists() for n in names)
         if held: raise FastresError(
-            f"{out} already holds a training run ({', '.join(f.name for f in held[:3])}{', ...' if len(held) > 3 else ''}). "
-            "Add --resume to continue it, or pass another --out folder to start a new one. Nothing was changed.")
+            f"{out} already holds a training run ({', '.join(f.name for f in held[:3])}{', ...' if len(held) > 3 else ''})"
+            + (", and it is complete: pass another --out folder to train again." if done else
+               ". Add --resume to continue it, or pass another --out folder to start a new one.") + " Nothing was changed.")
         return [(run_name(i, runs), False) for i in range(runs)]
     if not held: raise FastresError(
         f"--resume, but {out} holds no checkpoint to resume from. Pass the --out folder of the run to continue, "
@@ -181,12 +201,18 @@ def plan_runs(out, runs=1, resume=False, opts=None):
             f"The run in {out} was started with other options: "
             f"{'; '.join(f'--{k} {saved.get(k)!r} then, {opts.get(k)!r} now' for k in diff)}. Resume with the "
             f"options in {args}, or pass another --out folder to start a new run.")
-    names = [run_name(i, runs) for i in range(runs)]
     todo = [(n, bool(checkpoint_files(out/'checkpoints', n))) for n in names if not (out/f'{n}.pth').exists()]
     if not todo: raise FastresError(
         f"The run in {out} is already complete ({', '.join(n + '.pth' for n in names)}): there is nothing to resume. "
         "Pass another --out folder to train again.")
     return todo
+
+def resume_hint(out, name):
+    "What to do after the runs in `out` stopped while training `name`, from what is on disk (earlier sessions' files too)."
+    saved = checkpoint_files(Path(out)/'checkpoints', name)
+    if saved: return f"Run the same command with --resume to continue from {list(saved.values())[-1]}."
+    if _weight_files(out): return f"Run the same command with --resume to continue ({name} starts from its first epoch)."
+    return "No epoch was finished, so there is no checkpoint: start again."
 
 def save_args(out, opts):
     "Write the options `opts` of a new run to `out`/args.json (replaced whole, never half-written)."
@@ -249,9 +275,22 @@ def show_table(df, floatfmt='{:.4f}'):
 # %% ../nbs/08_cli.ipynb #69b0a9de
 def _console_progress():
     "Progress bars only on a terminal: in a log or a pipe, just the table of epochs."
-    if not sys.stdout.isatty():  # fastprogress 1.1 tests `isatty` without calling it, so draws bars into logs
-        fastprogress.NO_BAR = True
-        fastprogress.ConsoleProgressBar.fill = ''  # the one character it prints before checking
+    if sys.stdout.isatty() or fastprogress.NO_BAR: return
+    fastprogress.NO_BAR = True  # fastprogress 1.1 tests `isatty` without calling it, so draws bars into logs
+    init = fastprogress.ConsoleProgressBar.__init__
+    def quiet_init(self, *args, **kwargs):  # each bar prints a character and '\r' before it checks: a blank line in a log
+        with contextlib.redirect_stdout(io.StringIO()): init(self, *args, **kwargs)
+    fastprogress.ConsoleProgressBar.__init__ = quiet_init
+
+def _one_arch(arch):
+    "`arch`, after checking it names one architecture: `fastres_train` trains one."
+    if ',' not in str(arch): return arch
+    names = _arch_list(arch)
+    raise FastresError(f"--arch {arch}: fastres_train trains one architecture. "
+                       + (f"Pass --arch {names[0]}. " if len(names) == 1 else
+                          f"Run it once per architecture (--arch {names[0]}, then --arch {names[-1]}), each into its own "
+                          "--out folder (the default one is named after the architecture). ")
+                       + "fastres_lr_find and fastres_summary take several, comma-separated, to compare them.")
 
 def _reseed(dls, seed):
     "Seed the shuffling of `dls`: each fastai DataLoader has its own RNG, which `set_seed` does not reach."
@@ -264,6 +303,7 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
           photo_aspect=None, precise_bn=False, blur_conv=False, **data_kwargs) -> pd.DataFrame:
     "Train `runs` models of `arch` as `fastres_train` does, in the folder `out`; the results table. `data_kwargs` go to `get_dls`."
     opts = {k: v for k, v in locals().items() if k != 'data_kwargs'} | data_kwargs
+    _one_arch(arch)
     check_opts(**opts)
     world = num_distrib() or 1
     opts['world_size'] = world  # a run resumes with as many processes as it started with
@@ -271,40 +311,45 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
     todo = plan_runs(out, runs, resume, opts)
     if val_xtra is not None: data_kwargs['val_xtra'] = val_xtra  # (the cached pipeline's; `check_opts` insists on it)
     if photo_aspect is not None: data_kwargs['photo_aspect'] = photo_aspect  # (the same)
-    dls = train_dls(dataset, data, size, bs, n_per_class, workers, sh, seed, cache=cache, presize=presize, min_scale=min_scale,
-                    **data_kwargs)
-    init_distributed()
-    if not resume and not rank_distrib(): save_args(out, opts)
     hparams = {k: v for k, v in opts.items() if k not in _NOT_RUN_OPTS}
-    print(f"{arch} on {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {size} px"
-          f"{f' in {world} processes' if world > 1 else ''}; run folder {out}")
-    labels = []
-    for name, resuming in todo:
-        i = [run_name(j, runs) for j in range(runs)].index(name)
-        set_seed(seed + i); _reseed(dls, seed + i)
-        label = f"{out.name}/{name}"
-        learn = train_learner(dls, arch, out, name, resuming, keep, opt, mom, sqrmom, eps, lr, wd, label_smoothing, mixup,
-                              act, precision, hparams=hparams | dict(seed=seed+i), label=label, blur_pool=blur_pool,
-                              self_attention=self_attention, shortcut=shortcut, precise_bn=precise_bn, blur_conv=blur_conv)
-        try: fit_sched(learn, epochs, lr, sched)
-        except KeyboardInterrupt:
-            last = learn.checkpoint.last_saved
-            raise KeyboardInterrupt(f"Run the same command with --resume to continue from {last}." if last else
-                                    "No epoch was finished, so there is no checkpoint: start again.") from None
-        save_weights(learn, out/f'{name}.pth')
-        labels.append(label)
-    return results_table(out, labels) if not rank_distrib() else None
+    fresh, name = not resume and not rank_distrib(), None
+    created = fresh and not out.exists()
+    try:
+        dls = train_dls(dataset, data, size, bs, n_per_class, workers, sh, seed, cache=cache, presize=presize,
+                        min_scale=min_scale, **data_kwargs)
+        init_distributed()
+        if fresh: save_args(out, opts)
+        print(f"{arch} on {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {size} px"
+              f"{f' in {world} processes' if world > 1 else ''}; run folder {out}")
+        for name, resuming in todo:
+            i = [run_name(j, runs) for j in range(runs)].index(name)
+            set_seed(seed + i); _reseed(dls, seed + i)
+            learn = train_learner(dls, arch, out, name, resuming, keep, opt, mom, sqrmom, eps, lr, wd, label_smoothing, mixup,
+                                  act, precision, hparams=hparams | dict(seed=seed+i), label=f"{out.name}/{name}",
+                                  blur_pool=blur_pool, self_attention=self_attention, shortcut=shortcut,
+                                  precise_bn=precise_bn, blur_conv=blur_conv)
+            fit_sched(learn, epochs, lr, sched)
+            save_weights(learn, out/f'{name}.pth')
+    except KeyboardInterrupt as e: raise type(e)(resume_hint(out, name or todo[0][0])) from None  # (Ctrl-C or SIGTERM)
+    except FastresError:  # a mistake found only once the model is built leaves nothing behind either
+        if fresh and not _weight_files(out):
+            if created: shutil.rmtree(out, ignore_errors=True)
+            else: (out/'args.json').unlink(missing_ok=True)
+        raise
+    return results_table(out, [f"{out.name}/{run_name(i, runs)}" for i in range(runs)]) if not rank_distrib() else None
+
 
 # %% ../nbs/08_cli.ipynb #e970d667
 @call_parse
 def fastres_train(
     arch:Param("Architecture: a name from `arch_names()` such as xresnet50, resnet18, regnetx_400mf", str)='xresnet50',
     dataset:Param("imagenette or imagewoof (used when --data is not given)", str)='imagenette',
-    data:Param("Folder holding train/ and val/ (default: $FASTRES_DATA, else download)", str)=None,
+    data:Param("The dataset's folder, holding train/ and val/, such as .../imagenette2 (default: the --dataset folder in "
+               "$FASTRES_DATA, else download)", str)=None,
     size:Param("Image size in pixels", int)=128,
     bs:Param("Batch size (per process)", int)=64,
     n_per_class:Param("Images per class: N, or TRAIN,VALID (default: all)", str)=None,
-    workers:Param("Data-loading processes (default: fastai's)", int)=None,
+    workers:Param("Data-loading processes (default: fastai's); --resume needs the same number", int)=None,
     cache:Param("Decode the images once into a cache and augment whole batches as tensors (the fast path on a CPU)", store_true)=False,
     epochs:Param("Number of epochs", int)=5,
     lr:Param("Learning rate", float)=1e-2,
@@ -359,8 +404,9 @@ def lr_find_plot(archs, dls, out='.', fname='lr_find.png', num_it=100, start_lr=
     "Suggested learning rates (DataFrame) of `lr_find` for each of `archs` on `dls`, and the PNG of their curves saved in `out`."
     archs = _arch_list(archs)
     for a in archs: get_arch(a)
-    learners = {a: partial(resnet_learner, dls, a, **kwargs) for a in archs}
-    curves = compare_lr_find(learners, seed=seed, start_lr=start_lr, end_lr=end_lr, num_it=num_it)
+    with tempfile.TemporaryDirectory() as tmp:  # where lr_find saves and restores the model: not a models/ folder here
+        learners = {a: partial(resnet_learner, dls, a, model_dir=tmp, **kwargs) for a in archs}
+        curves = compare_lr_find(learners, seed=seed, start_lr=start_lr, end_lr=end_lr, num_it=num_it)
     ax = plot_lr_curves(curves, suggestion=suggestion, title=f"lr_find, {dls.train.bs} images per batch")
     Path(out).mkdir(parents=True, exist_ok=True)
     png = _free_path(Path(out)/fname)
@@ -373,7 +419,8 @@ def lr_find_plot(archs, dls, out='.', fname='lr_find.png', num_it=100, start_lr=
 def fastres_lr_find(
     arch:Param("Architecture(s), comma-separated to compare: xresnet18,xresnet50", str)='xresnet50',
     dataset:Param("imagenette or imagewoof (used when --data is not given)", str)='imagenette',
-    data:Param("Folder holding train/ and val/ (default: $FASTRES_DATA, else download)", str)=None,
+    data:Param("The dataset's folder, holding train/ and val/, such as .../imagenette2 (default: the --dataset folder in "
+               "$FASTRES_DATA, else download)", str)=None,
     size:Param("Image size in pixels", int)=128,
     bs:Param("Batch size", int)=64,
     n_per_class:Param("Images per class: N, or TRAIN,VALID (default: all)", str)=None,
@@ -391,6 +438,9 @@ def fastres_lr_find(
     _console_progress()
     with script_errors('fastres_lr_find'):
         check_opts(**locals())
+        if Path(out).exists() and not Path(out).is_dir(): raise FastresError(
+            f"--out {out} is a file: --out is the folder the plot goes in (as lr_find.png, or lr_find_2.png, ... if that "
+            f"is taken). Pass its folder, --out {Path(out).parent}.")
         if num_distrib() > 1: raise FastresError("fastres_lr_find runs in one process: start it without torchrun.")
         dls = train_dls(dataset, data, size, bs, n_per_class, workers, seed=seed)
         sugg, png = lr_find_plot(arch, dls, out, num_it=num_it, start_lr=start_lr, end_lr=end_lr, seed=seed,

@@ -5,6 +5,7 @@
 # %% ../nbs/00_core.ipynb #69abdac7
 from __future__ import annotations
 import difflib
+from torch import nn
 from fastcore.basics import *
 
 # %% auto #0
@@ -28,7 +29,11 @@ def arch_names():
     return list(ARCHS)
 
 def get_arch(arch):
-    "The constructor for `arch`: a registered name, or any callable returned unchanged."
+    "The constructor for `arch`: a registered name, or any callable returned unchanged (not a model already built)."
+    if isinstance(arch, nn.Module):  # (a model is callable too, but calling it runs it on its arguments)
+        raise FastresError(f"An architecture is a registered name or a model constructor, not a model already built "
+                           f"({type(arch).__name__}). To train a model you built, use fastai's `Learner(dls, model)` "
+                           "(and fastres's `.set_precision()` on it for the fastest precision).")
     if callable(arch): return arch
     if arch in ARCHS: return ARCHS[arch]
     close = difflib.get_close_matches(str(arch), ARCHS, n=3, cutoff=0.6)

@@ -88,6 +88,18 @@ def _subset(files, n_per_class, seed):
     return L(res)
 
 # %% ../nbs/05_data.ipynb #6dde3e8b
+def _check_classes(files, path):
+    "Raise unless the training images hold two classes or more, and every validation class has training images."
+    classes = {split: {f.parent.name for f in files if f.parent.parent.name == split} for split in ('train', 'val')}
+    if unseen := sorted(classes['val'] - classes['train']):
+        names = ', '.join(map(repr, unseen))
+        raise FastresError(f"The validation images have classes with no training images: {names} (in {path/'val'}). A model "
+                           f"cannot learn a class it never sees: add training images in {path/'train'}/<class>/ for {names}, "
+                           "or move those folders out of val/.")
+    if len(classes['train']) < 2:
+        raise FastresError(f"{path/'train'} holds only one class, {first(classes['train'])!r}: a classifier needs two or more "
+                           "to tell apart (with one, every prediction is right and nothing is learnt). Add a folder per class.")
+
 def image_files(path, n_per_class=None, seed=42):
     "The images in `path`'s `train` and `val` folders (at most `n_per_class` per class and split, drawn with `seed`)."
     path = check_image_folder(path)
@@ -95,6 +107,7 @@ def image_files(path, n_per_class=None, seed=42):
     for split in ('train', 'val'):
         if not any(f.parent.parent.name == split for f in files):
             raise FastresError(f"No images in {path/split}: it needs one folder per class (e.g. {split}/cat/1.jpg).")
+    _check_classes(files, path)
     if n_per_class is None: return files
     if any(n < 1 for n in tuplify(n_per_class)):
         raise FastresError(f"n_per_class must be a positive number of images (or a (train, valid) pair), not {n_per_class!r}.")
@@ -364,7 +377,12 @@ class CachedDL(TfmdDL):
         method = ResizeMethod.Squish if self.photo_aspect != 1 else self.cache.method
         kw = dict(bs=self.bs, device=self.device, after_item=[Resize(self.cache.presize, method=method), ToTensor()],
                   after_batch=list(self.after_batch.fs), num_workers=0)
-        return TfmdDL(dataset, **merge(kw, kwargs))
+        res = TfmdDL(dataset, **merge(kw, kwargs))
+        # fastai learns a batch's types from one pass over a loader; `learn.export` keeps a loader with no items, which
+        # could not make that pass when `load_learner`'s `predict` asks for it: pass on ours, read from the cache.
+        if not hasattr(self, '_n_inp') and len(self.rows): self._one_pass()
+        if hasattr(self, '_n_inp'): res._n_inp, res._types = self._n_inp, self._types
+        return res
 
 # %% ../nbs/05_data.ipynb #1383442d
 def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_scale=0.35, val_xtra=0.14, photo_aspect=1., method='crop',

@@ -93,14 +93,11 @@ def _device_type(learn):
     return torch.device(dev).type if dev is not None else next(learn.model.parameters()).device.type
 
 @patch
-@contextlib.contextmanager
 def ddp_ctx(self:Learner, sync_bn=None, **kwargs):
     "fastai's `distrib_ctx` set up for this device when launched with several processes (`SyncBatchNorm` on CUDA); otherwise nothing."
-    if num_distrib() <= 1:
-        yield self
-        return
+    if num_distrib() <= 1: return contextlib.nullcontext(self)
     init_distributed()
-    with self.distrib_ctx(sync_bn=ifnone(sync_bn, _device_type(self) == 'cuda'), **kwargs): yield self
+    return self.distrib_ctx(sync_bn=ifnone(sync_bn, _device_type(self) == 'cuda'), **kwargs)
 
 # %% ../nbs/09_distributed.ipynb #79cfc546
 @contextlib.contextmanager

@@ -37,9 +37,22 @@ def transfer_weights(model, src):
     return model
 
 # %% ../nbs/11_finetune.ipynb #e6df21b3
-def finetune_learner(dls, arch, weights, **kwargs):
+def _weights_file(weights, learn):
+    "`weights`, or for a name with no file such as `learn.load` takes, the file `learn.save` writes under `learn.path`."
+    if not isinstance(weights, (str, Path)) or Path(weights).expanduser().exists(): return weights
+    saved = learn.path/learn.model_dir/f'{weights}.pth'
+    if saved.exists(): return saved
+    raise FastresError(f"No weights file at {weights}: not at {Path(weights).expanduser().absolute()} (a path starts from the "
+                       f"current folder), nor at {saved} (where `learn.save({str(weights)!r})` writes, under this learner's path). "
+                       "Pass the file's full path, which `learn.save` returns.")
+
+def finetune_learner(dls, arch, weights, splitter=resnet_split, **kwargs):
     "A frozen `resnet_learner` on `dls` whose body starts from `weights` (trained `arch`), ready for `fine_tune`."
-    learn = resnet_learner(dls, arch, splitter=resnet_split, **kwargs)
-    transfer_weights(learn.model, weights)
+    learn = resnet_learner(dls, arch, splitter=splitter, **kwargs)
+    sd = read_weights(_weights_file(weights, learn))
+    try: transfer_weights(learn.model, sd)
+    except FastresError as e:
+        name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')
+        raise FastresError(f"The weights do not fit {name} (compared without the heads). {e}") from None
     learn.freeze()
     return learn

@@ -135,7 +135,7 @@ class ResBlock(Module):
         return self.act(self.convs(xc) + self.shortcut(xs))
 
 # %% ../nbs/01_layers.ipynb #3e3976ba
-import contextlib, warnings
+import contextlib, logging, warnings
 
 def _mish_n(xf):
     "e^x and n = e^x(e^x+2), so that tanh(softplus(x)) = n/(n+2); beyond 20 that is 1 in fp32, the clamp keeps n finite."
@@ -174,6 +174,18 @@ def _no_function_modes():
     finally:
         for m in reversed(modes): torch._C._push_on_torch_function_stack(m)
 
+class _NoCudaRuntime(logging.Filter):
+    "Drops the warning torch's `cpp_extension` logs on import where it finds a CUDA folder but no GPU: noise for a CPU kernel."
+    def filter(self, record): return not record.getMessage().startswith('No CUDA runtime is found')
+
+@contextlib.contextmanager
+def _cpu_build():
+    "Around the build of CPU kernels: torch's note that there is no CUDA runtime dropped, every other message (errors too) kept."
+    log, f = logging.getLogger('torch.utils.cpp_extension'), _NoCudaRuntime()
+    log.addFilter(f)
+    try: yield
+    finally: log.removeFilter(f)
+
 class CompiledKernels:
     "A layer's (forward, backward) pair, compiled by `torch.compile(**kwargs)` and checked by `check(f, b)` on first call."
     # Where compiling fails (no C++ compiler, say) it warns once and returns `fallback`, PyTorch's own kernels (None:
@@ -193,7 +205,7 @@ class CompiledKernels:
         if self.kernels is None:
             try:
                 f, b = self._compiled(self.fwd), self._compiled(self.bwd)
-                self.check(f, b)  # compiles now, and checks
+                with _cpu_build(): self.check(f, b)  # compiles now (torch's C++ builder is imported then), and checks
                 self.kernels = f, b
             except Exception as e:
                 warnings.warn(f"{self.owner} could not compile its kernels ({type(e).__name__}: {str(e)[:200]}); "

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_learner.ipynb #490f1659
 from __future__ import annotations
-import inspect, random, time, math
+import inspect, random, time, math, numbers, warnings
 from dataclasses import dataclass
 from .core import *
 from fastai.vision.all import *
@@ -62,6 +62,7 @@ class CPUMixedPrecision(Callback):
     "bf16 autocast on the CPU with the model and inputs in `channels_last` (fastai's `MixedPrecision` only autocasts on CUDA); `tune_convs`: `ConvTuner` in training (a `force` for it, or False); `fast_relu`: `BF16ReLU`; `fast_bn`: `BF16BatchNorm`. `dtype=torch.float32`: no autocast, only the layout and the tuned convolutions (the fast path where bf16 is emulated)."
     order = MixedPrecision.order
     def __init__(self, dtype=torch.bfloat16, channels_last=True, tune_convs=True, fast_relu=True, fast_bn=True): store_attr()
+    def __repr__(self): return f"{type(self).__name__}(dtype={self.dtype})"  # (in `learn.cbs`: which path is on)
     def before_fit(self):
         if self.channels_last: self.learn.model.to(memory_format=torch.channels_last)
         # made once per fit, entered for each batch (the tuner for training batches only) and left after its loss
@@ -85,6 +86,15 @@ def _learn_device(learn):
     dev = getattr(learn.dls, 'device', None)
     return torch.device(dev) if dev is not None else next(learn.model.parameters()).device
 
+_bf16_warned = False
+def _warn_emulated_bf16():
+    "Warn, once per process, that bf16 is emulated on this CPU."
+    global _bf16_warned
+    if _bf16_warned: return
+    _bf16_warned = True
+    warnings.warn("This CPU has no native bf16 (AVX-512 BF16 or AMX), so bf16 is emulated here and trains several times slower "
+                  "than fp32: precision='auto' (fp32 with channels-last and tuned convolutions on this CPU) or 'fp32' is faster.", stacklevel=3)
+
 @patch
 def set_precision(self:Learner, precision='auto'):
     "Train in `precision`: 'auto' (the fastest correct one on this device), 'fp16' (CUDA), 'bf16' or 'fp32' (no mixed precision; by 'auto' on a CPU, with channels-last and tuned convolutions)."
@@ -94,6 +104,7 @@ def set_precision(self:Learner, precision='auto'):
     if auto: precision = best_precision(device)
     if precision == 'fp16' and device.type != 'cuda':
         raise FastresError(f"fp16 mixed precision needs a CUDA GPU but this Learner is on {device.type}: use 'bf16' or 'auto'.")
+    if precision == 'bf16' and device.type == 'cpu' and not _cpu_has_fast_bf16(): _warn_emulated_bf16()  # (asked for: 'auto' never picks it there)
     if self.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision)): self.model.to(memory_format=torch.contiguous_format)
     self.remove_cbs([MixedPrecision, CPUMixedPrecision])
     if precision != 'fp32':
@@ -152,7 +163,8 @@ CONV_WAYS = {
 CONV_CHOICES = {}  # (pass, shapes, stride, padding, dtype, layout, threads) -> the way that was faster
 
 def _cpu_name():
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    try:
+        with open('/proc/cpuinfo') as f: return next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
     except (OSError, StopIteration): return platform.processor() or platform.machine()
 
 def conv_choices_file():
@@ -691,6 +703,19 @@ def _c_in(dls):
     "Number of input channels, read from one transformed item (cheaper than a batch)."
     return dls.train.do_item(0)[0].shape[0]
 
+def _n_out(dls, n_out):
+    "The model's number of outputs: `n_out`, checked against the data's number of classes, or that number."
+    n_classes = get_c(dls)
+    if n_out is None:
+        if not n_classes: raise FastresError("The DataLoaders have no vocab to count the classes from: pass `n_out=`.")
+        return n_classes
+    if not (isinstance(n_out, numbers.Integral) and not isinstance(n_out, bool) and n_out > 0):
+        raise FastresError(f"n_out is the number of outputs (classes) of the model, a positive int, not {n_out!r}.")
+    if n_classes and n_out < n_classes:  # (more outputs than classes is harmless: those classes never come up)
+        raise FastresError(f"n_out={n_out} is smaller than the {n_classes} classes of the DataLoaders: a target of {n_out} or more "
+                           "would have no output. Leave n_out out to take it from the data.")
+    return int(n_out)
+
 def _check_hypers(lr, wd, label_smoothing):
     lrs = [lr.start, lr.stop] if isinstance(lr, slice) else [lr]
     if any(l is not None and not l > 0 for l in lrs): raise FastresError(f"The learning rate must be positive, not {lr!r}.")
@@ -702,8 +727,7 @@ def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., me
     "A `Learner` training `arch` (a name or constructor) on `dls`; `n_out` and `c_in` come from the data."
     _check_hypers(lr, wd, label_smoothing)
     make = get_arch(arch)
-    n_out, c_in = ifnone(n_out, get_c(dls)), ifnone(c_in, _c_in(dls))
-    if not n_out: raise FastresError("The DataLoaders have no vocab to count the classes from: pass `n_out=`.")
+    n_out, c_in = _n_out(dls, n_out), ifnone(c_in, _c_in(dls))
     learn_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _LEARNER_ARGS}
     try: model = make(n_out=n_out, c_in=c_in, **kwargs)
     except TypeError as e:

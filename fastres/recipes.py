@@ -186,9 +186,31 @@ def with_blur_conv(model, blur=3):
     return model
 
 # %% ../nbs/10_recipes.ipynb #ac10bba9
+import difflib, functools
 from .cli import ACTIVATIONS  # activations by name, the ones `fastres_train --act` takes
 from .layers import SHORTCUTS
+from .data import DATASETS
+from .learner import OPTIMIZERS, PRECISIONS
 
+def _unknown(what, v, names, more=''):
+    "A `FastresError` for `v`, which is not one of `names`: the close ones first (difflib, as `get_arch`), then all of them."
+    close = difflib.get_close_matches(str(v).lower(), list(names), n=3, cutoff=0.6)  # (lower: 'FP32' finds 'fp32')
+    hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ''
+    return FastresError(f"Unknown {what} {v!r}.{hint} Use one of {', '.join(map(str, names))}{more}.")
+
+def _named_fields(cls):
+    "The dataclass `cls`, whose constructor answers a misspelt field with a `FastresError` that names the right one."
+    init = cls.__init__
+    @functools.wraps(init)  # (the signature stays the dataclass's, for show_doc and tab completion)
+    def __init__(self, *args, **kwargs):
+        names = [f.name for f in dataclasses.fields(cls)]
+        for k in kwargs:
+            if k not in names: raise _unknown(f'{cls.__name__} field', k, names)
+        init(self, *args, **kwargs)
+    cls.__init__ = __init__
+    return cls
+
+@_named_fields
 @dataclass
 class Recipe:
     "Every choice of a training run: data, model, optimiser, schedule; `run()` trains and returns the `Learner`."
@@ -222,7 +244,30 @@ class Recipe:
     seed: int|None = 42
 
     def __post_init__(self):
-        if self.act not in ACTIVATIONS: raise FastresError(f"Unknown activation {self.act!r}: use one of {', '.join(ACTIVATIONS)}.")
+        "Check every field now, so that a mistake fails here with its fix rather than minutes into `run()`, or never."
+        def bad(k, what): raise FastresError(f"Recipe's {k} must be {what}, not {getattr(self, k)!r}.")
+        def num(v): return isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
+        def whole(v): return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+        for k in ('size', 'bs', 'epochs'):  # (epochs=0 would train nothing, without a word)
+            if not (whole(getattr(self, k)) and getattr(self, k) >= 1): bad(k, "a whole number of at least 1")
+        if self.presize is not None and not (whole(self.presize) and self.presize >= 1):
+            bad('presize', "None (1.25 x size) or a whole number of pixels")
+        if self.seed is not None and not (whole(self.seed) and self.seed >= 0): bad('seed', "None (no seeding) or a whole number of at least 0")
+        for k in ('lr', 'eps'):
+            if not (num(getattr(self, k)) and getattr(self, k) > 0): bad(k, "a positive number such as 1e-3")
+        if not (num(self.wd) and self.wd >= 0): bad('wd', "zero or a positive number such as 1e-2")
+        for k in ('mom', 'sqr_mom', 'label_smoothing'):
+            if not (num(getattr(self, k)) and 0 <= getattr(self, k) < 1): bad(k, "at least 0 and below 1")
+        if not (num(self.min_scale) and 0 < self.min_scale <= 1): bad('min_scale', "a share of the image above 0 and at most 1 (1: the whole image)")
+        if not (num(self.val_xtra) and self.val_xtra >= 0): bad('val_xtra', "0 (the whole image) or a positive margin such as 0.14")
+        for k in ('cache', 'self_attention', 'blur_conv', 'precise_bn', 'fused'):
+            if not isinstance(getattr(self, k), (bool, np.bool_)): bad(k, "True or False")
+        if self.dataset not in DATASETS:
+            raise _unknown('dataset', self.dataset, DATASETS, " (for a folder of your own, pass `path=` to `dls` or `run`)")
+        get_arch(self.arch)  # (a name, with suggestions, or a model constructor)
+        if not (callable(self.opt) or str(self.opt).lower() in OPTIMIZERS): raise _unknown('optimiser', self.opt, OPTIMIZERS)
+        if self.precision not in PRECISIONS: raise _unknown('precision', self.precision, PRECISIONS)
+        if self.act not in ACTIVATIONS: raise _unknown('activation', self.act, ACTIVATIONS)
         if not hasattr(Learner, f'fit_{self.schedule}'):
             raise FastresError(f"Unknown schedule {self.schedule!r}: use 'flat_cos', 'one_cycle' or another fastai fit_<schedule>.")
         if self.pct_start is not None:
@@ -231,8 +276,7 @@ class Recipe:
             if not 0 <= self.pct_start <= 1: raise FastresError(f"pct_start is a share of training: in [0, 1], not {self.pct_start!r}.")
         check_photo_aspect(self.photo_aspect)
         if self.blur_pool: blur_pool_kwargs(self.blur_pool)
-        if self.shortcut not in (None, *SHORTCUTS):
-            raise FastresError(f"Unknown shortcut {self.shortcut!r}: use None (the arch's own) or one of {', '.join(SHORTCUTS)}.")
+        if self.shortcut not in (None, *SHORTCUTS): raise _unknown('shortcut', self.shortcut, SHORTCUTS, " (or None, the arch's own)")
 
     @classmethod
     def mininet(cls, **kwargs) -> Recipe:

@@ -4,6 +4,7 @@
 
 # %% ../nbs/04_summary.ipynb #406862a7
 from __future__ import annotations
+import numbers
 from torch.utils.flop_counter import FlopCounterMode
 import pandas as pd
 from .core import *  # first: the package silences fastai's import-time deprecation warnings
@@ -16,11 +17,23 @@ __all__ = ['model_input', 'model_flops', 'model_summary', 'compare_archs']
 def _first_conv(model):
     return next((m for m in model.modules() if isinstance(m, nn.modules.conv._ConvNd)), None)
 
+def _as_model(model):
+    "`model` itself, or the model an architecture's name or constructor builds with its defaults (on the meta device: shapes only)."
+    if isinstance(model, nn.Module): return model
+    with torch.device('meta'): return get_arch(model)()
+
+def _size(x_or_size):
+    "`x_or_size` as a list of dimensions, each a positive int."
+    size = list(x_or_size) if isinstance(x_or_size, (tuple, list, L)) else [x_or_size]
+    if not size or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in size):
+        raise FastresError(f"A size is a positive int (square images) or a tuple of them, such as 224 or (3, 224, 224), not {x_or_size!r}.")
+    return [int(d) for d in size]
+
 def model_input(model, x_or_size):
     "A batch for `model`: `x` itself, or zeros of `size` (an int: square images; no batch dimension: one image)."
     if isinstance(x_or_size, Tensor): return x_or_size
     conv, p = _first_conv(model), next(model.parameters(), None)
-    size = [x_or_size] if isinstance(x_or_size, int) else list(x_or_size)
+    size = _size(x_or_size)
     if conv is not None:
         nd = len(conv.kernel_size)  # spatial dimensions of the data
         if len(size) == 1: size = [conv.in_channels] + size*nd
@@ -44,7 +57,8 @@ def _count(model, x):
     return out, counter
 
 def model_flops(model, x_or_size=224):
-    "Forward FLOPs (a multiply-add counts 2) of `model` on `x_or_size`, counted by torch's `FlopCounterMode`."
+    "Forward FLOPs (a multiply-add counts 2) of `model` (or an architecture's name) on `x_or_size`, counted by torch's `FlopCounterMode`."
+    model = _as_model(model)
     return _count(model, model_input(model, x_or_size))[1].get_total_flops()
 
 # %% ../nbs/04_summary.ipynb #88a7fb6b
@@ -55,7 +69,8 @@ def _describe(m):
     return type(m).__name__
 
 def model_summary(model, x_or_size=224):
-    "DataFrame of `model`'s top-level layers: output shape, parameters, FLOPs and MACs on `x_or_size`, with a total row."
+    "DataFrame of `model`'s (or an architecture name's) top-level layers: output shape, parameters, FLOPs and MACs on `x_or_size`, with a total row."
+    model = _as_model(model)
     x = model_input(model, x_or_size)
     children = list(model.named_children()) or [('', model)]
     shapes = {}
@@ -78,7 +93,8 @@ def model_summary(model, x_or_size=224):
 
 # %% ../nbs/04_summary.ipynb #b69eae58
 def compare_archs(archs, x_or_size=224, n_out=1000, c_in=3, meta=True, **kwargs):
-    "DataFrame of parameters, FLOPs and MACs on `x_or_size` for each of `archs` (names, constructors or models)."
+    "DataFrame of parameters, FLOPs and MACs on `x_or_size` for each of `archs` (names, constructors or models; or one of them)."
+    if isinstance(archs, str) or callable(archs): archs = [archs]  # one architecture (a name is iterable, a model callable)
     rows = []
     for a in archs:
         if isinstance(a, nn.Module): name, m = type(a).__name__, a

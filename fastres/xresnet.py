@@ -4,6 +4,7 @@
 
 # %% ../nbs/02_xresnet.ipynb #a89ebdee
 from __future__ import annotations
+import functools, pickle
 from pathlib import Path
 from fastai.basics import *
 from fastai.layers import MaxPool, AdaptiveAvgPool
@@ -107,18 +108,50 @@ def xresnet50_deep(**kwargs):
 # %% ../nbs/02_xresnet.ipynb #f1d6af94
 def _tensor_kind(key): return key.rsplit('.', 1)[-1]
 
+@functools.lru_cache(maxsize=None)
+def _arch_shapes(name):
+    "The tensor shapes of registered architecture `name` at its defaults, built on the meta device (no memory, no time)."
+    try:
+        with torch.device('meta'): return tuple(tuple(v.shape) for v in ARCHS[name]().state_dict().values())
+    except Exception: return ()  # it cannot be built without arguments: it matches nothing
+
+def _fitting_archs(sd):
+    "The registered architectures whose tensors have the shapes of `sd`, a whole model's or its body's (any c_in and n_out)."
+    shapes = [tuple(v.shape) for v in sd.values()]
+    def fits(ref):
+        if not shapes or len(shapes) not in (len(ref), len(ref)-2): return False
+        n = min(len(shapes), len(ref)-2)  # the classifier's shapes depend on n_out, the first conv's on c_in
+        return shapes[0][:1] + shapes[0][2:] == ref[0][:1] + ref[0][2:] and shapes[1:n] == list(ref[1:n])
+    return [a for a in ARCHS if fits(_arch_shapes(a))]
+
+def _fit_hint(sd):
+    names = _fitting_archs(sd)
+    return f" They fit {' and '.join(names[:3])}." if names else ""
+
+def _mismatch(sd, model, j, kd, vs, vd):
+    "Why tensor `j` of `sd` (`vs`) does not fit `model`'s `kd` (`vd`), and what to do about it."
+    def differ_only(d): return vs.ndim == vd.ndim and [s for i, s in enumerate(vs.shape) if i != d] == [s for i, s in enumerate(vd.shape) if i != d]
+    if j == 0 and vs.ndim > 2 and differ_only(1):
+        return (f"the weights were trained on {vs.shape[1]}-channel images and the model takes {vd.shape[1]}-channel ones. "
+                f"Build the model with c_in={vs.shape[1]} (resnet_learner and finetune_learner take `c_in=` too) and give it "
+                f"{vs.shape[1]}-channel images.")
+    if kd in list(model.state_dict())[-2:] and isinstance(model.get_submodule(kd.rpartition('.')[0]), nn.Linear) and differ_only(0):
+        return (f"the weights classify {vs.shape[0]} classes and the model {vd.shape[0]}. To start a model for a new "
+                f"number of classes from them, load only the body with `transfer_weights(model, src)`, or make a Learner "
+                f"ready to fine-tune with `finetune_learner(dls, arch, src)`; to load everything, build the model with n_out={vs.shape[0]}.")
+    return f"the architectures differ here (another width, or another kind of block).{_fit_hint(sd)}"
+
 def convert_state_dict(sd, model):
     "The tensors of state dict `sd` renamed to `model`'s keys, paired in order and checked for shape and kind."
     src, dst = list(sd.items()), list(model.state_dict().items())
     if len(src) != len(dst):
-        raise FastresError(f"The weights hold {len(src)} tensors but the model has {len(dst)}: "
-                           "they are not the same architecture (check the depth, width and number of classes).")
+        raise FastresError(f"The weights hold {len(src)} tensors but the model has {len(dst)}: they are not the same "
+                           f"architecture (another depth, or another kind of block).{_fit_hint(sd)}")
     res = {}
-    for (ks, vs), (kd, vd) in zip(src, dst):
+    for j, ((ks, vs), (kd, vd)) in enumerate(zip(src, dst)):
         if vs.shape != vd.shape or _tensor_kind(ks) != _tensor_kind(kd):
             raise FastresError(f"Weight {ks!r} {tuple(vs.shape)} does not fit {kd!r} {tuple(vd.shape)}: "
-                               "the architectures differ here (for a new number of classes, load into a model "
-                               "with the original n_out and replace its last layer).")
+                               + _mismatch(sd, model, j, kd, vs, vd))
         res[kd] = vs
     return res
 
@@ -126,12 +159,19 @@ def convert_state_dict(sd, model):
 def read_weights(src):
     "The state dict in `src`: a model, a state dict, or a path to one saved by torch, fastai's `Learner.save` or `Checkpoint`."
     if isinstance(src, (str, Path)):
-        path = Path(src)
-        if not path.exists(): raise FastresError(f"No weights file at {path}.")
-        src = torch.load(path, map_location='cpu', weights_only=False)
+        path = Path(src).expanduser()
+        if not path.is_file():
+            where = "" if path.is_absolute() else f" (a relative path starts from the current folder, {Path.cwd()})"
+            raise FastresError(f"No weights file at {path}{where}. Pass the path of a file saved by torch.save or the "
+                               "Checkpoint callback, or the path `learn.save(name)` returns (learn.path/'models'/'name.pth').")
+        try: src = torch.load(path, map_location='cpu', weights_only=False)
+        except (pickle.UnpicklingError, EOFError, RuntimeError, ValueError) as e:  # a text file, an image, a truncated file...
+            raise FastresError(f"{path} is not a weights file that torch can read ({type(e).__name__}: {e}). Pass a file "
+                               "saved by torch.save, fastai's `Learner.save` or the `Checkpoint` callback.") from None
     if isinstance(src, nn.Module): src = src.state_dict()
     if isinstance(src, dict) and 'model' in src and isinstance(src['model'], dict): src = src['model']  # fastai's Learner.save format
     if not isinstance(src, dict): raise FastresError(f"{type(src).__name__} holds no weights: pass a model, a state dict or a weights file.")
+    if not src: raise FastresError("The state dict is empty, it holds no weights: pass a trained model, its state dict or its weights file.")
     return src
 
 def load_weights(model, src, strict=True):

@@ -52,6 +52,8 @@ def test_train_reaches_accuracy_above_chance(full_run):
     assert rec['epochs'][-1]['img_per_s'] > 0  # Throughput's column
     # The results table (the last lines of stdout) shows the recorded accuracy; the progress table came first.
     assert 'train_loss' in res.stdout
+    table = res.stdout[res.stdout.index('epoch'):].strip().split('\n\n')[0].split('\n')  # header and rows, no blank line between
+    assert len(table) == 6 and [l.split()[0] for l in table[1:]] == ['0', '1', '2', '3', '4'] and '\r' not in res.stdout, res.stdout
     last = res.stdout.strip().splitlines()
     assert last[-2].split()[:3] == ['label', 'arch', 'epochs_done'] and f"{acc:.4f}" in last[-1]
     assert sorted(f.name for f in out.iterdir()) == ['args.json', 'checkpoints', 'experiments.jsonl', 'model.pth']
@@ -89,6 +91,52 @@ def test_killed_run_resumes_to_the_same_end(full_run, tmp_path):
     assert strip(rec) == strip(full)
     a, b = torch.load(ref/'model.pth'), torch.load(out/'model.pth')
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+def _stop(args, until, sig, log):
+    "Start fastres_train with `args`, send it `sig` once `until()` holds, and return its exit code and output."
+    log = open(log, 'w+')
+    p = subprocess.Popen([script('fastres_train'), *map(str, args)], env={**ENV, 'PYTHONUNBUFFERED': '1'}, stdout=log, stderr=log)
+    deadline = time.time() + 180
+    while not until() and p.poll() is None and time.time() < deadline: time.sleep(0.02)
+    p.send_signal(sig)
+    p.wait()
+    log.seek(0)
+    return p.returncode, log.read()
+
+def test_sigterm_stops_like_ctrl_c_and_the_hint_reads_the_disk(tmp_path):
+    "SIGTERM (kill, timeout, a scheduler) ends as Ctrl-C does, exit code 143; a resumed session stopped before it saved anything still says --resume."
+    out, log = tmp_path/'term', tmp_path/'term.log'
+    args = [*SMALL, '--n_per_class', '20,10', '--epochs', '3', '--out', out]
+    ckpt = out/'checkpoints'/'model_0.state.pth'
+    rc, text = _stop(args, ckpt.exists, signal.SIGTERM, log)
+    assert rc == 143, text[-3000:]
+    assert f"fastres_train: terminated. Run the same command with --resume to continue from {out/'checkpoints'/'model_0.pth'}" in text, text[-3000:]
+    assert 'Traceback' not in text and ckpt.exists() and not (out/'model.pth').exists()
+    # A resumed session stopped before its first checkpoint: the one an earlier session saved is still there.
+    rc, text = _stop([*args, '--resume'], lambda: 'Resuming from' in log.read_text(), signal.SIGINT, log)
+    assert rc == 130 and "Run the same command with --resume to continue from" in text, text[-3000:]
+    assert 'No epoch was finished' not in text
+    res = run('fastres_train', *args, '--resume')
+    assert res.returncode == 0 and record(out)['status'] == 'completed', res.stderr[-3000:]
+
+def test_several_runs_resumed(tmp_path):
+    "--runs 2 stopped in its second run: the hint says --resume, --workers must stay as it was, and the table lists both runs."
+    out, log = tmp_path/'runs', tmp_path/'runs.log'
+    args = [*SMALL, '--n_per_class', '20,10', '--epochs', '1', '--runs', '2', '--out', out]
+    rc, text = _stop(args, (out/'model0.pth').exists, signal.SIGTERM, log)
+    assert rc == 143 and "Run the same command with --resume to continue" in text, text[-3000:]
+    assert 'No epoch was finished' not in text
+    w = args.index('--workers') + 1
+    other = run('fastres_train', *args[:w], '2', *args[w+1:], '--resume')
+    assert other.returncode == 2 and "--workers 0 then, 2 now" in other.stderr, other.stderr
+    res = run('fastres_train', *args, '--resume')
+    assert res.returncode == 0, res.stderr[-3000:]
+    rows = res.stdout.strip().splitlines()[-2:]
+    assert [r.split()[0] for r in rows] == ['runs/model0', 'runs/model1'], res.stdout
+    recs = [json.loads(l) for l in (out/'experiments.jsonl').read_text().splitlines()]
+    assert [r['hparams']['workers'] for r in recs] == [0, 0]
+    again = run('fastres_train', *args)
+    assert again.returncode == 2 and 'and it is complete: pass another --out folder' in again.stderr, again.stderr
 
 def test_two_processes_with_torchrun(tmp_path):
     out = tmp_path/'ddp'
@@ -140,14 +188,17 @@ def test_leaderboard_tricks_from_the_shell(tmp_path):
     assert sum(type(m).__name__ == 'MaxBlurPool' for m in model.modules()) == 1
 
 def test_lr_find_saves_its_plot_beside_the_users_files(tmp_path):
-    (tmp_path/'lr_find.png').write_bytes(b'mine')  # a file of the same name is already there
+    plots = tmp_path/'plots'
+    plots.mkdir()
+    (plots/'lr_find.png').write_bytes(b'mine')  # a file of the same name is already there
     res = run('fastres_lr_find', '--arch', 'resnet20', '--data', DATA, '--size', '32', '--bs', '16', '--workers', '0',
-              '--n_per_class', '10,2', '--num_it', '20', '--out', tmp_path)
+              '--n_per_class', '10,2', '--num_it', '20', '--out', plots, cwd=tmp_path)
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.split()[:5] == ['arch', 'valley', 'slide', 'steep', 'minimum']
-    png = tmp_path/'lr_find_2.png'
+    png = plots/'lr_find_2.png'
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and f'Plot saved to {png}' in res.stdout
-    assert (tmp_path/'lr_find.png').read_bytes() == b'mine'
+    assert (plots/'lr_find.png').read_bytes() == b'mine'
+    assert sorted(f.name for f in tmp_path.iterdir()) == ['plots']  # no models/ folder (where lr_find keeps the model meanwhile)
 
 def test_summary_counts_parameters_like_torchvision():
     import torchvision
@@ -163,6 +214,7 @@ def _bad_cases(tmp):
     shutil.copy(next((DATA/'train'/'n01440764').iterdir()), tmp/'noval'/'train'/'tench')
     for split in ('train', 'val'): (tmp/'noimages'/split/'tench').mkdir(parents=True)
     data = ['--data', DATA]
+    (tmp/'plot.png').write_bytes(b'mine')
     return {  # name: (command line, what stderr must say, folder that must not appear)
         'unknown arch': (['fastres_train', '--arch', 'resnet21', *data],
                          ["Unknown architecture 'resnet21'", "Did you mean 'resnet20'", "Valid names: xresnet18, xresnet34"], None),
@@ -179,6 +231,12 @@ def _bad_cases(tmp):
         'val_xtra without the cache': (['fastres_train', '--val_xtra', '0', *data, '--out', tmp/'o4'],
                                        ["--val_xtra sets the validation crop of the cached pipeline: add --cache"], tmp/'o4'),
         'min_scale out of range': (['fastres_train', '--min_scale', '1.5', *data], ["--min_scale must be a share of the image"], None),
+        'two archs': (['fastres_train', '--arch', 'xresnet18,resnet18', *data, '--out', tmp/'o5'],
+                      ["fastres_train trains one architecture", "(--arch xresnet18, then --arch resnet18)"], tmp/'o5'),
+        'data above the dataset': (['fastres_train', '--data', DATA.parent, '--out', tmp/'o6'],
+                                   [f"has no train/ folder, but imagenette2 in it has: pass --data {DATA}"], tmp/'o6'),
+        'lr_find out is a file': (['fastres_lr_find', *data, '--out', tmp/'plot.png'],
+                                  ["is a file: --out is the folder the plot goes in", f"--out {tmp}"], None),
         'summary arch': (['fastres_summary', '--arch', 'regnet'], ["Unknown architecture 'regnet'", "Valid names"], None),
     }
 

@@ -142,6 +142,9 @@ def pages(browser, server):
             links: Array.from(document.querySelectorAll('a[href]')).map(a => [a.href, a.innerText.trim()]),
             resources: Array.from(document.querySelectorAll('img[src], script[src], link[href]')).map(e => e.src || e.href)
                        .concat(performance.getEntriesByType('resource').map(r => r.name)),
+            maths: Array.from(document.querySelectorAll('math')).map(m => m.getBoundingClientRect().height),
+            prose: Array.from(document.querySelectorAll('#content p, #content li')).map(e => {
+              const c = e.cloneNode(true); c.querySelectorAll('code, pre, math').forEach(x => x.remove()); return c.textContent; }),
             images: Array.from(document.images).map(i => [i.getAttribute('src'), i.complete, i.naturalWidth, i.naturalHeight]),
             entries: Array.from(document.querySelectorAll('.doc-entry')).map(e => {
               const h = e.querySelector('h2[id], h3[id], h4[id]');
@@ -233,6 +236,17 @@ def test_api_entries(pages):
         if params:
             assert entry['heads'][1:] == ['Type', 'Default', 'Details'], (name, entry['heads'])
             assert entry['rows'][:len(params)] == params, (name, entry['rows'])
+
+def test_maths_is_drawn(pages):
+    "`$...$` in the notebooks' prose is laid out by the browser as maths: no TeX source is left in the text."
+    tex = re.compile(r'\$[^$\s][^$]*\$|\\(?:mathrm|tanh|sigma|gamma|,)')
+    for nb, pg in pages.items():
+        md = ''.join(_src(c) for c in _nb(nb)['cells'] if c['cell_type'] == 'markdown')
+        has_maths = re.search(r'(?<![`\w])\$[^$\s`][^$`]*\$', md) is not None
+        assert bool(pg['maths']) == has_maths, f'{page_of(nb)}: {len(pg["maths"])} maths elements'
+        assert all(h > 0 for h in pg['maths']), f'{page_of(nb)}: maths not laid out'
+        leaked = [m.group(0) for t in pg['prose'] for m in tex.finditer(t)]
+        assert not leaked, f'{page_of(nb)} shows TeX source: {leaked[:5]}'
 
 def test_images_load(pages):
     "Every plot the notebooks show is on its page, and every image loads."

@@ -76,6 +76,11 @@ class Site:
         self.dest, self.readme = Path(dest), readme
         self.doc_url = f"{self.cfg.doc_host}{self.cfg.doc_baseurl}".rstrip('/') + '/'
         self.md = MarkdownIt('commonmark', {'html': True, 'highlight': self._highlight}).enable(['table', 'strikethrough'])
+        # $..$ and $$..$$ as MathML, which browsers draw without a script (Quarto would load MathJax from a CDN);
+        # parsed by markdown-it, so a `$` in code stays code and `\,` in maths is not eaten as an escape
+        from mdit_py_plugins.dollarmath import dollarmath_plugin
+        from latex2mathml.converter import convert
+        dollarmath_plugin(self.md, renderer=lambda tex, o: convert(tex, display='block' if o.get('display_mode') else 'inline'))
         self.fmt = HtmlFormatter(nowrap=True)
 
     # -- markdown ------------------------------------------------------------------------------------
