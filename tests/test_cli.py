@@ -95,7 +95,10 @@ def test_killed_run_resumes_to_the_same_end(full_run, tmp_path):
 def _stop(args, until, sig, log):
     "Start fastres_train with `args`, send it `sig` once `until()` holds, and return its exit code and output."
     log = open(log, 'w+')
-    p = subprocess.Popen([script('fastres_train'), *map(str, args)], env={**ENV, 'PYTHONUNBUFFERED': '1'}, stdout=log, stderr=log)
+    # (SIGINT back to its default in the child: a shell's background job, as CI may be, starts with it ignored, and
+    # then Python installs no KeyboardInterrupt handler)
+    p = subprocess.Popen([script('fastres_train'), *map(str, args)], env={**ENV, 'PYTHONUNBUFFERED': '1'}, stdout=log, stderr=log,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 180
     while not until() and p.poll() is None and time.time() < deadline: time.sleep(0.02)
     p.send_signal(sig)
