@@ -224,6 +224,7 @@ def test_api_entries(pages):
         assert entry and entry['shown'], f'{name}: no show_doc entry #{anchor} on {page}'
         sig = re.sub(r'\s+', ' ', entry['sig'])
         assert sig.startswith(f'{name}('), (name, sig)
+        assert not re.search(r' at 0x[0-9a-f]+|<class |<bound method', entry['text']), f'{name}: a raw repr in {sig!r}'
         try: params = [('**' if p.kind == p.VAR_KEYWORD else '*' if p.kind == p.VAR_POSITIONAL else '') + p.name
                        for p in inspect.signature(obj).parameters.values()
                            if p.name not in event_hooks(obj) and p.name != 'self']  # fastai's Transform classes report `self`

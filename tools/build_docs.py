@@ -66,6 +66,16 @@ def slugify(text):
     s = re.sub(r'\s+', '-', s)
     return re.sub(r'^[^a-z]+', '', s) or 'section'
 
+_LT, _GT = r'(?:<|&lt;)', r'(?:>|&gt;)'
+_re_bound = re.compile(rf"{_LT}bound method [\w.]*?(\w+) of {_LT}class '(?:\w+\.)*(\w+)'{_GT}{_GT}")
+_re_func = re.compile(rf"{_LT}function ([\w.<>]+?) at 0x[0-9a-f]+{_GT}")
+_re_class = re.compile(rf"{_LT}class '(?:\w+\.)*(\w+)'{_GT}")
+def plain_reprs(md):
+    "Python's reprs of defaults in an API entry (`<function valley at 0x7f..>`) as the names they stand for: readable, and the same on every build."
+    md = _re_bound.sub(lambda m: f'{m.group(2)}.{m.group(1)}', md)
+    md = _re_func.sub(lambda m: m.group(1), md)
+    return _re_class.sub(lambda m: m.group(1), md)
+
 class Site:
     def __init__(self, dest, nbs_path=None, readme=None):
         from nbdev.config import get_config
@@ -140,7 +150,7 @@ class Site:
             return f'<pre class="cell-output cell-output-error"><code>{html.escape(tb)}</code></pre>'
         d = o.get('data', {})
         if opts.get('output') == 'asis' and 'text/markdown' in d:
-            body = self.markdown(_src(d['text/markdown']))
+            body = self.markdown(plain_reprs(_src(d['text/markdown'])))
             if not body.lstrip().startswith('<hr'): return body
             # an API entry's heading owns the plain id (`#resblock`) that nbdev's links point at; a section
             # heading with the same text gets `resblock-1`
