@@ -9,7 +9,7 @@ from torch import nn
 from fastcore.basics import *
 
 # %% auto #0
-__all__ = ['ARCHS', 'FastresError', 'register_arch', 'arch_names', 'get_arch']
+__all__ = ['ARCHS', 'FastresError', 'register_arch', 'arch_names', 'get_arch', 'is_whole', 'is_number']
 
 # %% ../nbs/00_core.ipynb #be023b85
 class FastresError(ValueError):
@@ -39,3 +39,14 @@ def get_arch(arch):
     close = difflib.get_close_matches(str(arch), ARCHS, n=3, cutoff=0.6)
     hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
     raise FastresError(f"Unknown architecture {arch!r}.{hint} Valid names: {', '.join(ARCHS) or '(none registered)'}.")
+
+# %% ../nbs/00_core.ipynb #dbac5a40
+import math, numbers
+
+def is_whole(v):
+    "True for a whole number (an int or a numpy integer), not a bool."
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+def is_number(v):
+    "True for a finite real number (int, float or numpy scalar), not a bool."
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)

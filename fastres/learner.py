@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_learner.ipynb #490f1659
 from __future__ import annotations
-import inspect, random, time, math, numbers, warnings
+import inspect, random, time, math, warnings
 from dataclasses import dataclass
 from .core import *
 from fastai.vision.all import *
@@ -709,7 +709,7 @@ def _n_out(dls, n_out):
     if n_out is None:
         if not n_classes: raise FastresError("The DataLoaders have no vocab to count the classes from: pass `n_out=`.")
         return n_classes
-    if not (isinstance(n_out, numbers.Integral) and not isinstance(n_out, bool) and n_out > 0):
+    if not (is_whole(n_out) and n_out > 0):
         raise FastresError(f"n_out is the number of outputs (classes) of the model, a positive int, not {n_out!r}.")
     if n_classes and n_out < n_classes:  # (more outputs than classes is harmless: those classes never come up)
         raise FastresError(f"n_out={n_out} is smaller than the {n_classes} classes of the DataLoaders: a target of {n_out} or more "

@@ -246,8 +246,7 @@ class Recipe:
     def __post_init__(self):
         "Check every field now, so that a mistake fails here with its fix rather than minutes into `run()`, or never."
         def bad(k, what): raise FastresError(f"Recipe's {k} must be {what}, not {getattr(self, k)!r}.")
-        def num(v): return isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
-        def whole(v): return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+        num, whole = is_number, is_whole
         for k in ('size', 'bs', 'epochs'):  # (epochs=0 would train nothing, without a word)
             if not (whole(getattr(self, k)) and getattr(self, k) >= 1): bad(k, "a whole number of at least 1")
         if self.presize is not None and not (whole(self.presize) and self.presize >= 1):

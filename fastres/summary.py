@@ -4,7 +4,6 @@
 
 # %% ../nbs/04_summary.ipynb #406862a7
 from __future__ import annotations
-import numbers
 from torch.utils.flop_counter import FlopCounterMode
 import pandas as pd
 from .core import *  # first: the package silences fastai's import-time deprecation warnings
@@ -25,7 +24,7 @@ def _as_model(model):
 def _size(x_or_size):
     "`x_or_size` as a list of dimensions, each a positive int."
     size = list(x_or_size) if isinstance(x_or_size, (tuple, list, L)) else [x_or_size]
-    if not size or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in size):
+    if not size or not all(is_whole(d) and d > 0 for d in size):
         raise FastresError(f"A size is a positive int (square images) or a tuple of them, such as 224 or (3, 224, 224), not {x_or_size!r}.")
     return [int(d) for d in size]
 
