@@ -427,12 +427,6 @@ def _plain_tensor(t):
     "`t` as a plain CPU tensor (fastai's `TensorBase` subclass is not loadable with `weights_only`)."
     return torch.as_tensor(t).detach().cpu().as_subclass(Tensor)
 
-def _atomic(path, save):
-    "Run `save(tmp)` and then rename `tmp` to `path`: a reader sees the old file or the whole new one."
-    tmp = path.with_name(f'.{path.name}.tmp')
-    save(tmp)
-    os.replace(tmp, path)
-
 # %% ../nbs/07_callbacks.ipynb #b810f9ff
 def _rng_state(dls):
     "Every random generator a training epoch draws from: torch (CPU, CUDA), numpy, Python, and each fastai DataLoader's own."
@@ -618,8 +612,8 @@ class Checkpoint(Callback):
         if rank_distrib(): return  # in multi-process training the first process saves for all
         self.dir.mkdir(parents=True, exist_ok=True)
         model_file = self.dir/f'{self.fname}_{self.epoch}.pth'
-        _atomic(model_file, lambda f: save_model(f, self.model, self.opt, with_opt=True))
-        _atomic(_state_file(model_file), lambda f: torch.save(self._train_state(), f))
+        write_atomic(model_file, lambda f: save_model(f, self.model, self.opt, with_opt=True))
+        write_atomic(_state_file(model_file), lambda f: torch.save(self._train_state(), f))
         self.last_saved = model_file
         if self.keep:
             for e, f in checkpoint_files(self.dir, self.fname).items():

@@ -217,9 +217,7 @@ def resume_hint(out, name):
 def save_args(out, opts):
     "Write the options `opts` of a new run to `out`/args.json (replaced whole, never half-written)."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    tmp = out/'.args.json.tmp'
-    tmp.write_text(json.dumps(opts, indent=1, default=str))
-    os.replace(tmp, out/'args.json')
+    write_atomic(out/'args.json', lambda f: f.write_text(json.dumps(opts, indent=1, default=str)))
 
 # %% ../nbs/08_cli.ipynb #a3fd6a5b
 def _with_tricks(arch, blur_pool=False, self_attention=False, blur_conv=False):
@@ -253,10 +251,7 @@ def fit_sched(learn, epochs, lr, sched='flat_cos'):
 def save_weights(learn, fname):
     "Save `learn`'s model weights to `fname` (first process only; written whole or not at all)."
     if rank_distrib(): return
-    fname = Path(fname)
-    tmp = fname.with_name(f'.{fname.name}.tmp')
-    torch.save(get_model(learn.model).state_dict(), tmp)
-    os.replace(tmp, fname)
+    write_atomic(fname, lambda f: torch.save(get_model(learn.model).state_dict(), f))
 
 # %% ../nbs/08_cli.ipynb #92783494
 _RESULT_COLS = ('label', 'arch', 'epochs_done', 'train_loss', 'valid_loss', 'accuracy', 'top5_accuracy', 'img_per_s', 'wall_s')
@@ -273,14 +268,18 @@ def show_table(df, floatfmt='{:.4f}'):
     print(df.to_string(index=False, formatters={c: fmt for c in df.columns}))
 
 # %% ../nbs/08_cli.ipynb #69b0a9de
+@contextlib.contextmanager
 def _console_progress():
-    "Progress bars only on a terminal: in a log or a pipe, just the table of epochs."
-    if sys.stdout.isatty() or fastprogress.NO_BAR: return
-    fastprogress.NO_BAR = True  # fastprogress 1.1 tests `isatty` without calling it, so draws bars into logs
+    "While on: progress bars only on a terminal; in a log or a pipe, just the table of epochs. fastprogress as it was afterwards."
+    if sys.stdout.isatty() or fastprogress.NO_BAR:
+        yield; return
     init = fastprogress.ConsoleProgressBar.__init__
     def quiet_init(self, *args, **kwargs):  # each bar prints a character and '\r' before it checks: a blank line in a log
         with contextlib.redirect_stdout(io.StringIO()): init(self, *args, **kwargs)
-    fastprogress.ConsoleProgressBar.__init__ = quiet_init
+    # fastprogress 1.1 tests `isatty` without calling it, so draws bars into logs
+    fastprogress.NO_BAR, fastprogress.ConsoleProgressBar.__init__ = True, quiet_init
+    try: yield
+    finally: fastprogress.NO_BAR, fastprogress.ConsoleProgressBar.__init__ = False, init  # (a Python caller's later bars)
 
 def _one_arch(arch):
     "`arch`, after checking it names one architecture: `fastres_train` trains one."
@@ -384,8 +383,7 @@ def fastres_train(
     precise_bn:Param("Recompute the BatchNorm statistics over the training data, weights fixed, before the last validation", store_true)=False,
 ):
     "Train a ResNet-family model on Imagenette, Imagewoof or any ImageNet-style folder; progress, then a results table."
-    _console_progress()
-    with script_errors('fastres_train'), rank0_stdout():
+    with _console_progress(), script_errors('fastres_train'), rank0_stdout():
         try: res = train_runs(**locals())
         finally:  # gloo's threads must stop before the interpreter does, or a process may abort (SIGABRT) as it exits
             if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
@@ -435,8 +433,7 @@ def fastres_lr_find(
     out:Param("Folder for the plot", str)='.',
 ):
     "Run fastai's `lr_find` for one or more architectures: print the suggested learning rates and save the curves as a PNG."
-    _console_progress()
-    with script_errors('fastres_lr_find'):
+    with _console_progress(), script_errors('fastres_lr_find'):
         check_opts(**locals())
         if Path(out).exists() and not Path(out).is_dir(): raise FastresError(
             f"--out {out} is a file: --out is the folder the plot goes in (as lr_find.png, or lr_find_2.png, ... if that "

@@ -21,10 +21,22 @@ def _pool_index(model):
     raise FastresError(f"{type(model).__name__} is not a flat nn.Sequential with a global pooling layer, so it has no "
                        "body/head split; pass your own `splitter=` to the Learner.")
 
-def resnet_split(model):
-    "Parameter groups for `freeze` and discriminative learning rates: the body (up to the pooling layer), the head."
+def _stage_starts(body):
+    "Where each stage of `body` starts: its children that are plain `nn.Sequential`s of blocks (a `ConvLayer` is a subclass, not a stage)."
+    return [i for i, m in enumerate(body) if type(m) is nn.Sequential]
+
+def resnet_split(model, groups=2):
+    "Parameter groups for `freeze` and discriminative learning rates: the body (up to the pooling layer) cut at stage boundaries into `groups-1` parts, then the head."
     i = _pool_index(model)
-    return L(model[:i], model[i:]).map(params)
+    if not is_whole(groups) or groups < 2:
+        raise FastresError(f"groups={groups!r}: a split has at least 2 groups, the body and the head.")
+    starts = _stage_starts(model[:i])
+    if groups - 1 > max(len(starts), 1):
+        raise FastresError(f"groups={groups}: this {type(model).__name__} has {len(starts)} stages, so at most "
+                           f"{max(len(starts), 1) + 1} groups (each part of the body starts at a stage, and the head is the last).")
+    n = groups - 1
+    cuts = [0] + [starts[round(j*len(starts)/n)] for j in range(1, n)] + [i]  # evenly over the stages
+    return L([model[a:b] for a, b in zip(cuts, cuts[1:])] + [model[i:]]).map(params)
 
 # %% ../nbs/11_finetune.ipynb #0bd24a46
 def transfer_weights(model, src):
@@ -46,9 +58,12 @@ def _weights_file(weights, learn):
                        f"current folder), nor at {saved} (where `learn.save({str(weights)!r})` writes, under this learner's path). "
                        "Pass the file's full path, which `learn.save` returns.")
 
-def finetune_learner(dls, arch, weights, splitter=resnet_split, **kwargs):
-    "A frozen `resnet_learner` on `dls` whose body starts from `weights` (trained `arch`), ready for `fine_tune`."
-    learn = resnet_learner(dls, arch, splitter=splitter, **kwargs)
+def finetune_learner(dls, arch, weights, splitter=None, groups=2, **kwargs):
+    "A frozen `resnet_learner` on `dls` whose body starts from `weights` (trained `arch`), ready for `fine_tune`; `resnet_split` in `groups` unless `splitter`."
+    if splitter is not None and groups != 2:
+        raise FastresError(f"Pass either splitter= or groups={groups}, not both: groups is the number of parameter groups of "
+                           "the default splitter, resnet_split.")
+    learn = resnet_learner(dls, arch, splitter=ifnone(splitter, partial(resnet_split, groups=groups)), **kwargs)
     sd = read_weights(_weights_file(weights, learn))
     try: transfer_weights(learn.model, sd)
     except FastresError as e:

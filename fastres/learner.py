@@ -190,9 +190,7 @@ def _keep_choice(key, how):
     how = CONV_CHOICES[key] = kept.get(key, how)
     try:
         f.parent.mkdir(parents=True, exist_ok=True)
-        tmp = f.with_name(f'{f.name}.{os.getpid()}.tmp')
-        tmp.write_text(json.dumps([[k, v] for k, v in {**kept, key: how}.items()]))
-        os.replace(tmp, f)  # atomic: a reader sees the old file or the new one
+        write_atomic(f, lambda t: t.write_text(json.dumps([[k, v] for k, v in {**kept, key: how}.items()])))  # (another process reads it)
     except OSError: pass  # a read-only cache folder: the choice stays in this process
     return how
 
@@ -300,7 +298,8 @@ class BF16ReLU(TorchFunctionMode):
         return func(*args, **kwargs)
 
 # %% ../nbs/06_learner.ipynb #0f4ddc89
-import os, warnings, logging
+import os, warnings
+from .layers import _cpu_build
 
 # One read of x for the statistics and one read + write for the output (forward); one read of dy and x for the
 # two sums and one read of each + a write for dx (backward). A ReLU or Mish after the batch norm costs no extra pass.
@@ -507,14 +506,12 @@ def bn_bf16_kernel():
         name = 'fastres_bn_bf16_' + hashlib.sha1(_BN_BF16_SRC.encode()).hexdigest()[:10]
         build_dir = Path(os.environ.get('TORCH_EXTENSIONS_DIR') or '~/.cache/torch_extensions').expanduser()/name  # (PyTorch's own setting)
         try:
-            log = logging.getLogger('torch.utils.cpp_extension'); level = log.level
-            log.setLevel(logging.ERROR)  # (its import warns that there is no CUDA)
-            try: from torch.utils.cpp_extension import load_inline
-            finally: log.setLevel(level)
-            build_dir.mkdir(parents=True, exist_ok=True); _stale_lock(build_dir)
-            _bn_kernel = load_inline(
-                name, _BN_BF16_SRC, functions=['bn_fwd', 'bn_bwd'], build_directory=str(build_dir),
-                extra_cflags=['-O3', '-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512bf16', '-fopenmp'], extra_ldflags=['-fopenmp'])
+            with _cpu_build():  # (the import of torch's C++ builder notes that there is no CUDA runtime: noise here)
+                from torch.utils.cpp_extension import load_inline
+                build_dir.mkdir(parents=True, exist_ok=True); _stale_lock(build_dir)
+                _bn_kernel = load_inline(
+                    name, _BN_BF16_SRC, functions=['bn_fwd', 'bn_bwd'], build_directory=str(build_dir),
+                    extra_cflags=['-O3', '-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512bf16', '-fopenmp'], extra_ldflags=['-fopenmp'])
         except Exception as e:
             warnings.warn(f"fastres could not build its bf16 BatchNorm kernel, so PyTorch's BatchNorm runs instead (correct, slower). "
                           f"The kernel needs a C++ compiler (g++) and ninja (`pip install ninja`). The error: {str(e).strip()[-300:]}")

@@ -151,6 +151,8 @@ def pages(browser, server):
               return {id: h && h.id, sig: (e.querySelector('pre') || {}).innerText || '', text: e.innerText,
                       heads: Array.from(e.querySelectorAll('thead th')).map(t => t.innerText.trim()),
                       rows: Array.from(e.querySelectorAll('tbody tr')).map(r => r.cells[0].innerText.trim()),
+                      returns: Array.from(e.querySelectorAll('tbody tr')).filter(r => r.cells[0].innerText.trim() == 'Returns')
+                               .map(r => r.cells.length > 1 ? r.cells[1].innerText.trim() : ''),
                       shown: e.getBoundingClientRect().height > 0};
             }),
           };""")
@@ -198,6 +200,7 @@ def test_every_page_renders(pages):
     expected_sidebar = [[title_of(nb), page_of(nb)] for nb in nbs]
     for nb, pg in pages.items():
         assert pg['h1'] == title_of(nb), (nb.name, pg['h1'])
+        assert pg['h1'][:1].isupper() or nb.name == 'index.ipynb', f"{nb.name}: the title {pg['h1']!r} is a heading, capitalised"
         assert title_of(nb) in pg['title']
         assert pg['sidebar'] == expected_sidebar, (nb.name, pg['sidebar'])
         assert pg['active'] == [page_of(nb)]
@@ -225,6 +228,7 @@ def test_api_entries(pages):
         sig = re.sub(r'\s+', ' ', entry['sig'])
         assert sig.startswith(f'{name}('), (name, sig)
         assert not re.search(r' at 0x[0-9a-f]+|<class |<bound method', entry['text']), f'{name}: a raw repr in {sig!r}'
+        assert entry['returns'] != ['None'], f"{name}: a 'Returns None' row (a class's __init__, or a function that returns nothing) says nothing"
         try: params = [('**' if p.kind == p.VAR_KEYWORD else '*' if p.kind == p.VAR_POSITIONAL else '') + p.name
                        for p in inspect.signature(obj).parameters.values()
                            if p.name not in event_hooks(obj) and p.name != 'self']  # fastai's Transform classes report `self`

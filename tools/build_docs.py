@@ -76,6 +76,11 @@ def plain_reprs(md):
     md = _re_func.sub(lambda m: m.group(1), md)
     return _re_class.sub(lambda m: m.group(1), md)
 
+_re_none_return = re.compile(r'^\|\s*\*\*Returns\*\*\s*\|\s*None\s*\|\s*\|\s*\|\s*\n?', re.M)
+def no_none_returns(md):
+    "An API entry's table without a 'Returns | None' row, which nbdev writes for a class (its `__init__`'s `-> None`): it says nothing."
+    return _re_none_return.sub('', md)
+
 class Site:
     def __init__(self, dest, nbs_path=None, readme=None):
         from nbdev.config import get_config
@@ -150,7 +155,7 @@ class Site:
             return f'<pre class="cell-output cell-output-error"><code>{html.escape(tb)}</code></pre>'
         d = o.get('data', {})
         if opts.get('output') == 'asis' and 'text/markdown' in d:
-            body = self.markdown(plain_reprs(_src(d['text/markdown'])))
+            body = self.markdown(no_none_returns(plain_reprs(_src(d['text/markdown']))))
             if not body.lstrip().startswith('<hr'): return body
             # an API entry's heading owns the plain id (`#resblock`) that nbdev's links point at; a section
             # heading with the same text gets `resblock-1`
