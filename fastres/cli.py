@@ -151,9 +151,9 @@ def train_dls(dataset='imagenette', data=None, size=128, bs=64, n_per_class=None
     "`get_dls` with `fastres_train`'s option names (`data` folder, `workers`), plus fastai's `RandomErasing` if `sh` > 0; `kwargs` go to `get_dls`."
     if data is not None: check_data_folder(data)
     if workers is not None: kwargs['num_workers'] = workers
-    try: dls = get_dls(dataset, size=size, bs=bs, path=data, n_per_class=parse_n_per_class(n_per_class), seed=seed, **kwargs)
-    except FastresError as e:  # `get_dls` speaks of its `path` argument: here it is the --data option
-        raise FastresError(_clean_message(e).replace("`path=`", "--data").replace("leave `path` unset", "leave --data out")) from None
+    try:
+        with arg_names(path='--data'):  # `get_dls`'s `path` argument is the --data option here
+            dls = get_dls(dataset, size=size, bs=bs, path=data, n_per_class=parse_n_per_class(n_per_class), seed=seed, **kwargs)
     except OSError as e:  # includes the URLError of a download that cannot connect
         if data is not None or os.environ.get('FASTRES_DATA'): raise
         raise FastresError(f"Could not download {dataset} ({e}). Pass --data with a local copy (the folder holding "

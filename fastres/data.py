@@ -9,10 +9,10 @@ from .core import *
 from fastai.vision.all import *
 
 # %% auto #0
-__all__ = ['IMAGENETTE_NAMES', 'IMAGEWOOF_NAMES', 'DATASETS', 'WNID_NAMES', 'check_image_folder', 'data_path', 'image_files',
-           'class_names', 'default_presize', 'imagenet_block', 'get_dls', 'cache_folder', 'ImageCache', 'image_cache',
-           'random_crop_boxes', 'resize_crop_boxes', 'check_photo_aspect', 'RandomResizedCropBatch', 'CachedDL',
-           'cached_dls']
+__all__ = ['IMAGENETTE_NAMES', 'IMAGEWOOF_NAMES', 'DATASETS', 'WNID_NAMES', 'arg_names', 'check_image_folder', 'data_path',
+           'image_files', 'class_names', 'default_presize', 'imagenet_block', 'get_dls', 'cache_folder', 'ImageCache',
+           'image_cache', 'random_crop_boxes', 'resize_crop_boxes', 'check_photo_aspect', 'RandomResizedCropBatch',
+           'CachedDL', 'cached_dls']
 
 # %% ../nbs/05_data.ipynb #8a9bbdc5
 IMAGENETTE_NAMES = {
@@ -37,12 +37,26 @@ def _archive_name(dataset, sz): return DATASETS[dataset] + (f'-{sz}' if sz else 
 def _archive_url(dataset, sz): return getattr(URLs, dataset.upper() + (f'_{sz}' if sz else ''))
 
 # %% ../nbs/05_data.ipynb #c01296fd
+import contextvars, contextlib
+_ARG_NAMES = contextvars.ContextVar('fastres_arg_names', default={})
+
+def _arg(name):
+    "How an error message names the argument `name`: Python's `` `name=` ``, or what `arg_names` renamed it to."
+    return _ARG_NAMES.get().get(name, f'`{name}=`')
+
+@contextlib.contextmanager
+def arg_names(**names):
+    "While on, errors of the data functions name their arguments as `names` says: `arg_names(path='--data')` in a command-line tool."
+    token = _ARG_NAMES.set(_ARG_NAMES.get() | names)
+    try: yield
+    finally: _ARG_NAMES.reset(token)
+
 def check_image_folder(path):
     "`path` as a `Path`, after checking it is an ImageNet-style folder: `train/<class>/...` and `val/<class>/...`."
     path = Path(path).expanduser()
     layout = "fastres expects the ImageNet layout: train/<class>/*.jpg and val/<class>/*.jpg"
     if not path.is_dir():
-        raise FastresError(f"No data folder at {path}. Check the path; or leave `path` unset to use $FASTRES_DATA "
+        raise FastresError(f"No data folder at {path}. Check the path; or leave {_arg('path')} out to use $FASTRES_DATA "
                            "or let fastai's untar_data download Imagenette/Imagewoof.")
     if not (path/'train').is_dir(): raise FastresError(f"{path} has no `train` folder: {layout}.")
     if not (path/'val').is_dir():
@@ -56,7 +70,7 @@ def data_path(dataset='imagenette', path=None, presize=160):
     if path is not None: return check_image_folder(path)
     if dataset not in DATASETS:
         raise FastresError(f"Unknown dataset {dataset!r}. Use one of {', '.join(map(repr, DATASETS))}, "
-                           "or pass `path=` to an ImageNet-style folder of your own.")
+                           f"or pass {_arg('path')} to an ImageNet-style folder of your own.")
     sizes = _archive_sizes(presize)
     root = os.environ.get('FASTRES_DATA')
     if root:
@@ -65,15 +79,15 @@ def data_path(dataset='imagenette', path=None, presize=160):
             if (root/_archive_name(dataset, sz)).is_dir(): return check_image_folder(root/_archive_name(dataset, sz))
         names = ', '.join(_archive_name(dataset, sz) for sz in sizes)
         hint = (" It looks like a dataset folder itself: point FASTRES_DATA at the folder that holds it, "
-                "or pass `path=` instead.") if (root/'train').is_dir() else ""
+                f"or pass {_arg('path')} instead.") if (root/'train').is_dir() else ""
         raise FastresError(f"FASTRES_DATA={root} holds none of {names}.{hint} Put {dataset} there, "
-                           f"pass `path=`, or unset FASTRES_DATA to download it with untar_data.")
+                           f"pass {_arg('path')}, or unset FASTRES_DATA to download it with untar_data.")
     url = _archive_url(dataset, sizes[0])
     try: folder = untar_data(url)
     except OSError as e:  # no network, a proxy, a full disk: say what to do instead of a urllib traceback
         raise FastresError(f"Could not download {dataset} from {url} ({getattr(e, 'reason', e)}). Without internet, put the "
                            f"extracted archive ({_archive_name(dataset, sizes[0])}) in a folder and set FASTRES_DATA to "
-                           "the folder that holds it, or pass `path=` to an ImageNet-style folder.") from None
+                           f"the folder that holds it, or pass {_arg('path')} to an ImageNet-style folder.") from None
     return check_image_folder(folder)
 
 # %% ../nbs/05_data.ipynb #1492099e
