@@ -612,8 +612,8 @@ class Checkpoint(Callback):
         if rank_distrib(): return  # in multi-process training the first process saves for all
         self.dir.mkdir(parents=True, exist_ok=True)
         model_file = self.dir/f'{self.fname}_{self.epoch}.pth'
-        write_atomic(model_file, lambda f: save_model(f, self.model, self.opt, with_opt=True))
-        write_atomic(_state_file(model_file), lambda f: torch.save(self._train_state(), f))
+        with atomic_save(model_file) as f: save_model(f, self.model, self.opt, with_opt=True)
+        with atomic_save(_state_file(model_file)) as f: torch.save(self._train_state(), f)
         self.last_saved = model_file
         if self.keep:
             for e, f in checkpoint_files(self.dir, self.fname).items():

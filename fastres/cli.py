@@ -217,7 +217,7 @@ def resume_hint(out, name):
 def save_args(out, opts):
     "Write the options `opts` of a new run to `out`/args.json (replaced whole, never half-written)."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out/'args.json', lambda f: f.write_text(json.dumps(opts, indent=1, default=str)))
+    with atomic_save(out/'args.json', 'w') as f: f.write(json.dumps(opts, indent=1, default=str))
 
 # %% ../nbs/08_cli.ipynb #a3fd6a5b
 def _with_tricks(arch, blur_pool=False, self_attention=False, blur_conv=False):
@@ -251,7 +251,7 @@ def fit_sched(learn, epochs, lr, sched='flat_cos'):
 def save_weights(learn, fname):
     "Save `learn`'s model weights to `fname` (first process only; written whole or not at all)."
     if rank_distrib(): return
-    write_atomic(fname, lambda f: torch.save(get_model(learn.model).state_dict(), f))
+    with atomic_save(fname) as f: torch.save(get_model(learn.model).state_dict(), f)
 
 # %% ../nbs/08_cli.ipynb #92783494
 _RESULT_COLS = ('label', 'arch', 'epochs_done', 'train_loss', 'valid_loss', 'accuracy', 'top5_accuracy', 'img_per_s', 'wall_s')
