@@ -26,7 +26,7 @@ def _he(kwargs, **defaults):
 
 @register_arch
 def resnet18(**kwargs):
-    "ResNet-18 of He et al. 2016, Table 1 (d2l 8.6): 7×7 stem, basic blocks [2,2,2,2], projection shortcuts."
+    "ResNet-18 of He et al. 2016, Table 1 (as torchvision builds it; d2l 8.6): 7×7 stem, basic blocks [2,2,2,2], projection shortcuts."
     return ResNet(ResBlock, 1, [2,2,2,2], **_he(kwargs))
 
 @register_arch
@@ -76,10 +76,14 @@ def preact_resnet152(**kwargs):
     return ResNet(ResBlock, 4, [3,8,36,3], **_he(kwargs, preact=True))
 
 # %% ../nbs/03_family.ipynb #7b238c29
+def _group_widths(widths, groups, base_width, widen=1.):
+    "Hidden widths of ResNeXt stages: `groups` paths of `base_width` channels per 64 of each (widened) stage width, as torchvision and fastai count."
+    return [int(int(w*widen)*base_width/64)*groups for w in widths]  # stage 1 of a 32x4d net: 32 groups x 4 = 128 channels
+
 def resnext(layers, groups=32, base_width=4, **kwargs):
     "ResNeXt (Xie et al. 2017) with `layers` bottlenecks per stage, cardinality `groups`, `base_width` channels per group."
     widths = kwargs.pop('widths', [64,128,256,512])
-    nh = [int(w*base_width/64)*groups for w in widths]  # stage 1 of a 32x4d net: 32 groups x 4 = 128 channels
+    nh = _group_widths(widths, groups, base_width, kwargs.get('widen', 1.))
     return ResNet(ResBlock, 4, layers, **_he(kwargs, widths=widths, nh=nh, groups=groups))
 
 @register_arch
@@ -98,12 +102,14 @@ class ResNeXtBlock(ResBlock):
             raise FastresError(f"A block from {ni} to {num_channels} channels with stride {strides} changes the shape, so its "
                                "shortcut needs a projection: pass use_1x1conv=True.")
         super().__init__(1, ni, num_channels, stride=strides, groups=nh//groups, nh=nh, bottle=True, shortcut='conv', **kwargs)
+        if use_1x1conv and not len(self.shortcut):  # d2l projects whenever asked, also where the shape stays
+            self.shortcut = nn.Sequential(ConvLayer(ni, num_channels, 1, act_cls=None, norm_type=kwargs.get('norm_type', NormType.Batch)))
 
 # %% ../nbs/03_family.ipynb #792bead1
 def xse_resnext(expansion, layers, groups=32, base_width=4, reduction=16, **kwargs):
     "fastai's `xse_resnext`: an xresnet of ResNeXt blocks (`groups` x `base_width` channels at stage 1) with squeeze-and-excitation."
     widths = kwargs.pop('widths', [64,128,256,512] + [256]*(len(layers)-4))
-    nh = [int(int(w*kwargs.get('widen', 1.))*base_width/64)*groups for w in widths]  # from the widened widths, as fastai
+    nh = _group_widths(widths, groups, base_width, kwargs.get('widen', 1.))
     return ResNet(ResBlock, expansion, layers, **dict(widths=widths, nh=nh, groups=groups, reduction=reduction) | kwargs)
 
 @register_arch
@@ -152,6 +158,8 @@ class AnyNet(ResNet):
         if not arch or any(len(s) != 4 for s in arch):
             raise FastresError(f"arch must be a list of (depth, width, group_width, bot_mul) stages, not {arch!r}.")
         depths, widths, gws, bots = zip(*arch)
+        widen = kwargs.pop('widen', 1.)  # applied here, so that each bottleneck follows its widened stage
+        widths = [int(w*widen) for w in widths]
         nh, groups = zip(*[_bottleneck(*s) for s in zip(widths, gws, bots)])
         super().__init__(ResBlock, 1, list(depths), **dict(stem_szs=(stem_channels,), stem_pool=False, widths=list(widths),
                          strides=2, nh=list(nh), groups=list(groups), bottle=bottle, shortcut='conv') | kwargs)
