@@ -205,7 +205,9 @@ class CompiledKernels:
         if self.kernels is None:
             try:
                 f, b = self._compiled(self.fwd), self._compiled(self.bwd)
-                with _cpu_build(): self.check(f, b)  # compiles now (torch's C++ builder is imported then), and checks
+                # compiles now (torch's C++ builder is imported then), and checks; on a forked RNG, so that a check's random
+                # inputs do not shift a seeded run's random numbers the first time a layer runs
+                with _cpu_build(), torch.random.fork_rng(devices=[]): self.check(f, b)
                 self.kernels = f, b
             except Exception as e:
                 warnings.warn(f"{self.owner} could not compile its kernels ({type(e).__name__}: {str(e)[:200]}); "

@@ -272,7 +272,11 @@ class Recipe:
         if self.pct_start is not None:
             if 'pct_start' not in inspect.signature(getattr(Learner, f'fit_{self.schedule}')).parameters:
                 raise FastresError(f"Schedule {self.schedule!r} has no pct_start: use 'flat_cos' or 'one_cycle', or pct_start=None.")
-            if not 0 <= self.pct_start <= 1: raise FastresError(f"pct_start is a share of training: in [0, 1], not {self.pct_start!r}.")
+            if not (num(self.pct_start) and 0 <= self.pct_start <= 1):
+                raise FastresError(f"pct_start is a share of training: a number in [0, 1], not {self.pct_start!r}.")
+        fit_args = list(inspect.signature(getattr(Learner, f'fit_{self.schedule}')).parameters)[1:3]
+        if fit_args[:1] != ['n_epoch']:  # (fastai's fit_sgdr counts cycles, not epochs: `run` could not call it)
+            raise FastresError(f"Schedule {self.schedule!r} takes ({', '.join(fit_args)}), not (n_epoch, lr): use 'flat_cos' or 'one_cycle'.")
         check_photo_aspect(self.photo_aspect)
         if self.blur_pool: blur_pool_kwargs(self.blur_pool)
         if self.shortcut not in (None, *SHORTCUTS): raise _unknown('shortcut', self.shortcut, SHORTCUTS, " (or None, the arch's own)")
