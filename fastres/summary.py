@@ -67,6 +67,12 @@ def _describe(m):
     if type(m) is nn.Sequential and kinds and len(set(kinds)) == 1: return f"{len(kinds)}×{kinds[0]}"
     return type(m).__name__
 
+def _flops_under(counts, name):
+    "FLOPs counted in module `name`: its own entry, or for a container that is never called (a `ModuleList`) its outermost called parts'."
+    if name in counts: return sum(counts[name].values())
+    inner = [k for k in counts if k.startswith(name + '.')]
+    return sum(sum(counts[k].values()) for k in inner if not any(k.startswith(o + '.') for o in inner))
+
 def model_summary(model, x_or_size=224):
     "DataFrame of `model`'s (or an architecture name's) top-level layers: output shape, parameters, FLOPs and MACs on `x_or_size`, with a total row."
     model = _as_model(model)
@@ -83,7 +89,7 @@ def model_summary(model, x_or_size=224):
     counts = counter.get_flop_counts()
     root = type(model).__name__
     rows = [dict(layer=n, type=_describe(m), output=shapes.get(n), params=sum(p.numel() for p in m.parameters()),
-                 flops=sum(counts.get(f'{root}.{n}' if n else root, {}).values())) for n, m in children]
+                 flops=_flops_under(counts, f'{root}.{n}' if n else root)) for n, m in children]
     rows.append(dict(layer='total', type=root, output=tuple(out.shape) if isinstance(out, Tensor) else None,
                      params=sum(p.numel() for p in model.parameters()), flops=counter.get_total_flops()))
     df = pd.DataFrame(rows).set_index('layer')
