@@ -275,6 +275,15 @@ class WeightAverage(_FitEnd):
     def before_validate(self):
         if self.last_validation and self.swap_in and self.avg is not None: self.swap()
 
+    def state_dict(self):
+        "The average and its number of steps, for `Checkpoint`."
+        return dict(avg=None if self.avg is None else [a.detach().cpu() for a in self.avg], n=self.n)
+
+    def load_state_dict(self, sd):
+        "Continue the average of `state_dict` (a resumed fit has trained: its next epoch keeps the average)."
+        self.avg = None if sd['avg'] is None else [a.to(t.device, t.dtype) for a, t in zip(sd['avg'], self._tensors())]
+        self.n, self.trained = sd['n'], True
+
 # %% ../nbs/07_callbacks.ipynb #de222617
 def _name(o):
     "A readable name for a function, partial, class or object."
@@ -490,20 +499,36 @@ def _check_weights(sd, own, name):
         raise FastresError(f"Cannot resume from {name}: its weights do not fit this model ({what}). Resume with "
                            "the same architecture and number of classes, or start a new run under another fname or folder.")
 
+def _stateful_cbs(learn, skip=None):
+    "The callbacks of `learn` with a state to checkpoint (a `state_dict` and a `load_state_dict` method), by class name (then `_2`, `_3`)."
+    res, seen = {}, {}
+    for cb in learn.cbs:
+        # looked up on the class: a Callback passes unknown attributes on to its learner
+        if cb is skip or not all(callable(getattr(type(cb), m, None)) for m in ('state_dict', 'load_state_dict')): continue
+        n = type(cb).__name__
+        seen[n] = seen.get(n, 0) + 1
+        res[n if seen[n] == 1 else f'{n}_{seen[n]}'] = cb
+    return res
+
 # %% ../nbs/07_callbacks.ipynb #67fcf130
 class Checkpoint(Callback):
     "Save model, optimiser and training state after every epoch; `resume=True` continues a stopped fit from its last checkpoint."
-    order = Recorder.order+5  # after the Recorder stores an epoch's row; before the progress bar starts an epoch
+    order = 100  # last: a replayed epoch is cancelled after every callback's `before_epoch`; a save sees the epoch as all left it
     def __init__(self, fname='checkpoint', folder=None, resume=False, keep=None):
         if keep is not None and (not isinstance(keep, int) or keep < 1):
             raise FastresError(f"keep must be a positive number of checkpoints to keep (or None for all), not {keep!r}.")
         store_attr('fname,folder,resume,keep')
-        self.resumed_from, self.last_saved = None, None
+        self.resumed_from, self.last_saved, self.fits = None, None, 0
 
     @property
     def dir(self):
         "The folder of the checkpoints: `folder`, or the learner's `path/model_dir` like `learn.save`."
         return Path(self.folder) if self.folder is not None else self.learn.path/self.learn.model_dir
+
+    @property
+    def series(self):
+        "The name of this fit's checkpoints: `fname` in the first fit of this callback, `{fname}-fit{k}` in its k-th."
+        return self.fname if self.fits <= 1 else f'{self.fname}-fit{self.fits}'
 
     def __call__(self, event_name):
         try: return super().__call__(event_name)
@@ -515,29 +540,36 @@ class Checkpoint(Callback):
         self.run = _training_fit(self.learn)
         self.started, self.skip_to, self.rng, self.saved_state = False, 0, None, None
 
-    def before_epoch(self): self.t_epoch, self.trained, self.replayed = time.perf_counter(), False, False
-
-    def before_train(self):
-        # The first training event, rather than `before_fit`: `validate()` and `get_preds()` fire `before_fit` too.
+    def before_epoch(self):
+        self.t_epoch, self.trained, self.replayed = time.perf_counter(), False, False
+        # The first epoch, rather than `before_fit`: `validate()` and `get_preds()` fire `before_fit` too.
         if not self.started: self.started = True; self._start()
         if self.epoch < self.skip_to: self._replay()
-        if self.rng is not None: _set_rng_state(self.rng, self.dls); self.rng = None
-        self.trained = True
+
+    def before_train(self): self.trained = True
 
     def after_epoch(self):
-        if self.replayed: self.recorder.iters[-1] = self.saved_state['iters'][self.epoch]
-        elif self.trained: self._save()
+        if not self.replayed:
+            if self.trained: self._save()
+            return
+        self.recorder.iters[-1] = self.saved_state['iters'][self.epoch]
+        if self.epoch == self.skip_to-1 and self.rng is not None:  # where they were saved, for the next epoch or fit
+            _set_rng_state(self.rng, self.dls); self.rng = None
 
     def _start(self):
-        self.epoch_times, self.fingerprint = [], _fingerprint(self.learn)
+        self.fits += 1  # each fit of the learner (`fine_tune` runs two) has its own series of checkpoints
+        self.epoch_times, self.fingerprint, self.resumed_from = [], _fingerprint(self.learn), None
         if not self.resume:
-            old = _any_checkpoint(self.dir, self.fname)
+            old = _any_checkpoint(self.dir, self.series)
             if old: raise FastresError(
-                f"{self.dir} already holds checkpoints named {self.fname!r} ({', '.join(f.name for f in old[:3])}"
+                f"{self.dir} already holds checkpoints named {self.series!r} ({', '.join(f.name for f in old[:3])}"
                 f"{', ...' if len(old) > 3 else ''}). Pass resume=True to continue that run, or another fname or "
                 "folder to start a new one. Nothing was overwritten.")
             return
-        saved = checkpoint_files(self.dir, self.fname)
+        saved = checkpoint_files(self.dir, self.series)
+        if not saved and self.fits > 1:  # the earlier fits are restored: this one had not saved an epoch yet
+            print(f"No checkpoint of fit {self.fits} ({self.series}) in {self.dir}: it trains from its first epoch.")
+            return
         if not saved: raise FastresError(
             f"resume=True, but {self.dir} holds no complete checkpoint named {self.fname!r} to resume from "
             f"(expected {self.fname}_<epoch>.pth with its .state.pth; files saved by learn.save or SaveModelCallback "
@@ -564,6 +596,10 @@ class Checkpoint(Callback):
                    "Resume with the same metrics and logging callbacks")
         diff = _fingerprint_diff(st['fingerprint'], self.fingerprint)
         if diff: refuse(f"other hyper-parameters: {diff}", "Resume with the same fit method, learning rate and weight decay")
+        cbs, cb_states = _stateful_cbs(self.learn, self), st.get('cbs', {})
+        if set(cbs) != set(cb_states):
+            refuse(f"the callbacks with a state {sorted(cb_states) or 'none'}, this fit has {sorted(cbs) or 'none'}",
+                   "Resume with the same callbacks")
         dev = next(self.model.parameters()).device
         saved = _load_model_file(model_file, dev)
         model = get_model(self.model)
@@ -576,6 +612,7 @@ class Checkpoint(Callback):
         self.opt.load_state_dict(opt_sd)
         scaler = getattr(self.learn, 'scaler', None)
         if scaler is not None and st.get('scaler'): scaler.load_state_dict(st['scaler'])
+        for k, cb in cbs.items(): cb.load_state_dict(cb_states[k])
         rec = self.recorder
         rec.lrs, rec.losses = list(st['lrs']), list(st['losses'].unbind())
         rec.smooth_loss.count, rec.smooth_loss.val = st['smooth_count'], st['smooth_val']
@@ -587,7 +624,7 @@ class Checkpoint(Callback):
         print(f"Resuming from {model_file}: epochs 0 to {epoch} done, {self.n_epoch-epoch-1} to go.")
 
     def _replay(self):
-        "Put the saved row of this epoch in the table and skip its training, as fastai's `SkipToEpoch` does."
+        "Put the saved row of this epoch in the table and skip the epoch: no callback sees its training or validation events."
         self.recorder.log = L(self.epoch, *self.saved_state['values'][self.epoch])
         self.recorder.start_epoch = time.time() - self.epoch_times[self.epoch]  # show the time it took then
         self.replayed = True
@@ -605,16 +642,17 @@ class Checkpoint(Callback):
                     smooth_count=rec.smooth_loss.count, smooth_val=_plain_tensor(rec.smooth_loss.val),
                     hps=[{k: [float(v) for v in vs] for k, vs in cb.hps.items()} for cb in scheds],
                     train_iter=self.train_iter, epoch_times=self.epoch_times, rng=_rng_state(self.dls),
-                    scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None)
+                    scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None,
+                    cbs={k: cb.state_dict() for k, cb in _stateful_cbs(self.learn, self).items()})
 
     def _save(self):
         self.epoch_times.append(time.perf_counter() - self.t_epoch)
         if rank_distrib(): return  # in multi-process training the first process saves for all
         self.dir.mkdir(parents=True, exist_ok=True)
-        model_file = self.dir/f'{self.fname}_{self.epoch}.pth'
+        model_file = self.dir/f'{self.series}_{self.epoch}.pth'
         with atomic_save(model_file) as f: save_model(f, self.model, self.opt, with_opt=True)
         with atomic_save(_state_file(model_file)) as f: torch.save(self._train_state(), f)
         self.last_saved = model_file
         if self.keep:
-            for e, f in checkpoint_files(self.dir, self.fname).items():
+            for e, f in checkpoint_files(self.dir, self.series).items():
                 if e <= self.epoch - self.keep: _state_file(f).unlink(); f.unlink()

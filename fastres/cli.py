@@ -69,6 +69,9 @@ SCHEDULES = ('one_cycle', 'flat_cos')
 ACTIVATIONS = {'relu': nn.ReLU, 'mish': FastMish, 'silu': nn.SiLU, 'gelu': nn.GELU, 'leaky_relu': nn.LeakyReLU}
 _WHOLE = dict(epochs=1, bs=1, size=1, presize=1, runs=1, keep=1, num_it=2, n_out=1, c_in=1, workers=0)
 
+_MOM_ONE_CYCLE = ("--mom has no effect with --sched one_cycle: fastai's fit_one_cycle sets the momentum itself, from 0.95 "
+                  "down to 0.85 and back. Drop --mom, or use --sched flat_cos, which trains with it.")
+
 def _choose(name, v, choices):
     if v not in choices: raise FastresError(f"Unknown --{name} {v!r}: use one of {', '.join(choices)}.")
 
@@ -98,6 +101,7 @@ def check_opts(**opts):
     if given('start_lr') and given('end_lr') and not opts['start_lr'] < opts['end_lr']:
         raise FastresError(f"--start_lr ({opts['start_lr']:g}) must be below --end_lr ({opts['end_lr']:g}).")
     if given('sched'): _choose('sched', opts['sched'], SCHEDULES)
+    if given('mom') and opts.get('sched') == 'one_cycle': raise FastresError(_MOM_ONE_CYCLE)
     if given('opt'):
         _choose('opt', str(opts['opt']).lower(), OPTIMIZERS)
         make_opt(opts['opt'], opts.get('mom'), opts.get('sqrmom'), opts.get('eps'))
@@ -152,7 +156,7 @@ def train_dls(dataset='imagenette', data=None, size=128, bs=64, n_per_class=None
     if data is not None: check_data_folder(data)
     if workers is not None: kwargs['num_workers'] = workers
     try:
-        with arg_names(path='--data'):  # `get_dls`'s `path` argument is the --data option here
+        with arg_names(path='--data', bs='--bs', n_per_class='--n_per_class'):  # `get_dls`'s arguments by their option names
             dls = get_dls(dataset, size=size, bs=bs, path=data, n_per_class=parse_n_per_class(n_per_class), seed=seed, **kwargs)
     except OSError as e:  # includes the URLError of a download that cannot connect
         if data is not None or os.environ.get('FASTRES_DATA'): raise
@@ -174,7 +178,17 @@ def _weight_files(out): return sorted(Path(out).glob('*.pth')) + sorted((Path(ou
 _ADDED_OPTS = dict(presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None,
                    photo_aspect=None, precise_bn=False, blur_conv=False)
 
+def _effective(opts):
+    "`opts` as they act on a run: the --data folder resolved; --workers dropped under --cache (it loads in the main process), --dataset under --data."
+    res = dict(opts)
+    if res.get('data') is not None:
+        res['data'] = str(Path(res['data']).expanduser().resolve())
+        res.pop('dataset', None)
+    if res.get('cache'): res.pop('workers', None)
+    return res
+
 def _differences(saved, opts):
+    saved, opts = _effective(saved), _effective(opts)
     return [k for k in sorted(set(saved) | set(opts)) if k not in _NOT_RUN_OPTS and saved.get(k) != opts.get(k)]
 
 def plan_runs(out, runs=1, resume=False, opts=None):
@@ -245,6 +259,7 @@ def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, ke
 def fit_sched(learn, epochs, lr, sched='flat_cos'):
     "Train `learn` for `epochs` with fastai's `fit_one_cycle` or `fit_flat_cos`, data-parallel when launched with several processes."
     _choose('sched', sched, SCHEDULES)
+    if sched == 'one_cycle' and getattr(learn.opt_func, 'keywords', {}).get('mom') is not None: raise FastresError(_MOM_ONE_CYCLE)
     with learn.ddp_ctx(): getattr(learn, f'fit_{sched}')(epochs, lr)
     return learn
 
@@ -291,6 +306,16 @@ def _one_arch(arch):
                           "--out folder (the default one is named after the architecture). ")
                        + "fastres_lr_find and fastres_summary take several, comma-separated, to compare them.")
 
+def _record_if_missing(learn):
+    "Record a run whose every epoch was done in an earlier session: its fit trained nothing, so `ExperimentLog` wrote no record."
+    log = learn.experiment_log
+    if log.trained or rank_distrib(): return
+    if log.file.is_file():
+        df = read_experiments(log.file)
+        if 'label' in df and (df.label == log.label).any(): return  # that session wrote it before it stopped
+    with open(log.file, 'a') as f: f.write(json.dumps(log.record()) + '\n')
+    print(f"Every epoch of {log.label} was done in an earlier session: saved its weights and record from the last checkpoint.")
+
 def _reseed(dls, seed):
     "Seed the shuffling of `dls`: each fastai DataLoader has its own RNG, which `set_seed` does not reach."
     for dl in dls.loaders: dl.rng = random.Random(seed)
@@ -329,6 +354,7 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
                                   precise_bn=precise_bn, blur_conv=blur_conv)
             fit_sched(learn, epochs, lr, sched)
             save_weights(learn, out/f'{name}.pth')
+            _record_if_missing(learn)
     except KeyboardInterrupt as e: raise type(e)(resume_hint(out, name or todo[0][0])) from None  # (Ctrl-C or SIGTERM)
     except FastresError:  # a mistake found only once the model is built leaves nothing behind either
         if fresh and not _weight_files(out):
@@ -348,13 +374,13 @@ def fastres_train(
     size:Param("Image size in pixels", int)=128,
     bs:Param("Batch size (per process)", int)=64,
     n_per_class:Param("Images per class: N, or TRAIN,VALID (default: all)", str)=None,
-    workers:Param("Data-loading processes (default: fastai's); --resume needs the same number", int)=None,
+    workers:Param("Data-loading processes (default: fastai's); --resume needs the same number (but --cache always uses 0)", int)=None,
     cache:Param("Decode the images once into a cache and augment whole batches as tensors (the fast path on a CPU)", store_true)=False,
     epochs:Param("Number of epochs", int)=5,
     lr:Param("Learning rate", float)=1e-2,
     sched:Param("Schedule: one_cycle or flat_cos", str)='flat_cos',
     opt:Param("Optimiser: adam, sgd, rmsprop, radam, qhadam, lamb, larc, ranger", str)='ranger',
-    mom:Param("Momentum (default: the optimiser's)", float)=None,
+    mom:Param("Momentum (default: the optimiser's); with --sched flat_cos only: one_cycle cycles it itself", float)=None,
     sqrmom:Param("Momentum of the squared gradients (default: the optimiser's)", float)=None,
     eps:Param("Optimiser epsilon (default: the optimiser's)", float)=None,
     wd:Param("Weight decay", float)=1e-2,

@@ -156,6 +156,14 @@ def _check_positive(**kwargs):
     for k, v in kwargs.items():
         if not isinstance(v, (int, np.integer)) or v < 1: raise FastresError(f"`{k}` must be a positive whole number, not {v!r}.")
 
+def _check_bs(bs, n_train, n_per_class=None):
+    "Raise unless `n_train` training items fill one batch of `bs`: fastai drops the last incomplete training batch."
+    if bs <= n_train: return
+    more = f", or take more images per class with {_arg('n_per_class')}" if n_per_class is not None else ", or add training images"
+    raise FastresError(f"The batch size, {bs}, is more than the {n_train} training images: fastai drops the last incomplete "
+                       f"training batch, so an epoch would have no batch and nothing would be trained. Lower {_arg('bs')} "
+                       f"to at most {n_train}{more}.")
+
 def get_dls(dataset='imagenette', size=128, bs=64, path=None, presize=None, min_scale=0.35, n_per_class=None, seed=42,
             cache=False, photo_aspect=1., **kwargs) -> DataLoaders:
     "`DataLoaders` for `dataset` (or the ImageNet-style folder `path`) at `size` px, batch size `bs`; `cache=True`: the fast path (see below)."
@@ -165,6 +173,7 @@ def get_dls(dataset='imagenette', size=128, bs=64, path=None, presize=None, min_
     if not 0 < min_scale <= 1: raise FastresError(f"min_scale is the smallest share of the image a crop keeps: in (0, 1], not {min_scale}.")
     path = data_path(dataset, path, presize)
     files = image_files(path, n_per_class, seed)
+    if kwargs.get('drop_last', True): _check_bs(bs, sum(f.parent.parent.name == 'train' for f in files), n_per_class)
     block = imagenet_block(size, presize, min_scale, names=class_names(files))
     if cache: return cached_dls(block, files, size=size, presize=presize, bs=bs, min_scale=min_scale, path=path,
                                 photo_aspect=photo_aspect, **kwargs)
@@ -189,12 +198,13 @@ def _fingerprint(items, presize, method):
         h.update(b'\n')
     return h.hexdigest()[:16]
 
-def _cache_name(items, presize, method):
-    "A file name that says what is inside: the items' common folder, their number, the size, and the fingerprint."
+def _cache_name(items, presize, method, channels=3):
+    "A file name that says what is inside: the items' common folder, their number, the size, the channels if not 3, and the fingerprint."
     try: stem = Path(os.path.commonpath([str(o) for o in items])).name
     except (ValueError, TypeError): stem = ''
     stem = re.sub(r'[^\w.-]+', '_', stem)[:40] or 'images'
-    return f"{stem}-{len(items)}-{presize}px-{method}-{_fingerprint(items, presize, method)}.npy"
+    ch = '' if channels == 3 else f'-{channels}ch'  # (a grey DataBlock over the same files gets a cache of its own)
+    return f"{stem}-{len(items)}-{presize}px-{method}{ch}-{_fingerprint(items, presize, method)}.npy"
 
 # %% ../nbs/05_data.ipynb #609c46f6
 class ImageCache:
@@ -241,11 +251,16 @@ class ImageCache:
 # %% ../nbs/05_data.ipynb #bfd57c27
 _build = {}  # what the decoding workers need; they inherit it when forked
 
-def _decode_one(i):
-    "Item `i` decoded and resized to the cache's square size, as a uint8 (h, w, channels) array."
-    img = Resize(_build['presize'], method=_build['method'])(_build['decode'](_build['items'][i]), split_idx=1)  # centred
-    a = np.asarray(img, dtype=np.uint8)
+def _decode(item, presize, method, decode):
+    "`item` decoded by `decode` and resized to a `presize` px square (fastai's `Resize`, centred), as a uint8 (h, w, channels) array."
+    try: img = decode(item)
+    except Exception as e:  # (a corrupt or truncated file: name it, rather than PIL's error from deep in a worker)
+        raise FastresError(f"Cannot read the image {item} ({type(e).__name__}: {str(e)[:200]}): "
+                           "remove or replace the file, and the cache is built on the next call.") from None
+    a = np.asarray(Resize(presize, method=method)(img, split_idx=1), dtype=np.uint8)
     return a[..., None] if a.ndim == 2 else a
+
+def _decode_one(i): return _decode(_build['items'][i], _build['presize'], _build['method'], _build['decode'])
 
 def _fill_rows(rows):
     arr = np.load(_build['file'], mmap_mode='r+')
@@ -282,7 +297,8 @@ def image_cache(items, presize=160, method='crop', folder=None, decode=PILImage.
     if not items: raise FastresError("No items to cache: check the DataBlock's get_items or the source.")
     if method not in (ResizeMethod.Crop, ResizeMethod.Squish, ResizeMethod.Pad):
         raise FastresError(f"method must be one of fastai's ResizeMethod values 'crop', 'squish' or 'pad', not {method!r}.")
-    file = cache_folder(folder)/_cache_name(items, presize, method)
+    channels = _decode(items[0], presize, method, decode).shape[-1]  # (one image: the decoder's channels are part of the name)
+    file = cache_folder(folder)/_cache_name(items, presize, method, channels)
     if not file.exists():
         file.parent.mkdir(parents=True, exist_ok=True)
         _build_cache(items, file, presize, method, decode, ifnone(n_workers, defaults.cpus), verbose)
@@ -411,9 +427,16 @@ def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_s
                            "parts: use its own `dataloaders` instead.")
     if len(dsets.splits) != 2 or not len(dsets.splits[0]):
         raise FastresError("cached_dls needs a training and a validation split: give the DataBlock a splitter.")
+    shuffle, drop_last = kwargs.pop('shuffle', True), kwargs.pop('drop_last', True)  # (the training loader's; validation does neither)
+    if drop_last: _check_bs(bs, len(dsets.splits[0]))
     cache = image_cache(dsets.items, presize, method, folder, decode=dsets.tls[0].tfms, n_workers=decode_workers, verbose=verbose)
     ys = [dsets.tls[1][i] for i in range(len(dsets))]
-    norm = ifnone(batch_tfms, [Normalize.from_stats(*imagenet_stats)])
+    norm = ifnone(batch_tfms, [t for t in dblock.batch_tfms if isinstance(t, Normalize)] or None)  # the block's own, if any
+    if norm is None:
+        if cache.shape[-1] != 3:
+            raise FastresError(f"These images have {cache.shape[-1]} channel(s), and ImageNet's statistics are for 3: give the DataBlock "
+                               f"its own Normalize, or pass batch_tfms=[Normalize.from_stats(mean, std)] with {cache.shape[-1]} value(s) each.")
+        norm = [Normalize.from_stats(*imagenet_stats)]
     kwargs.pop('num_workers', None)  # always 0: see `CachedDL`
     device = ifnone(device, default_device())
     dls = []
@@ -422,5 +445,5 @@ def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_s
         split_ys = torch.stack([ys[r] for r in rows.tolist()]) if len(rows) else tensor([])
         tfms = [IntToFloatTensor(), RandomResizedCropBatch(size, min_scale=min_scale, val_xtra=val_xtra, photo_aspect=photo_aspect), *norm]
         dls.append(CachedDL(dsets.subset(i), cache=cache, rows=rows, ys=split_ys, bs=bs if i == 0 else ifnone(val_bs, bs),
-                            photo_aspect=photo_aspect, shuffle=i == 0, drop_last=i == 0, after_batch=tfms, device=device, **kwargs))
+                            photo_aspect=photo_aspect, shuffle=shuffle and i == 0, drop_last=drop_last and i == 0, after_batch=tfms, device=device, **kwargs))
     return DataLoaders(*dls, path=path, device=device)

@@ -4,6 +4,7 @@
 
 # %% ../nbs/11_finetune.ipynb #cf4a9ecb
 from __future__ import annotations
+import json
 from fastai.vision.all import *
 from .core import *
 from .xresnet import *
@@ -58,6 +59,24 @@ def _weights_file(weights, learn):
                        f"current folder), nor at {saved} (where `learn.save({str(weights)!r})` writes, under this learner's path). "
                        "Pass the file's full path, which `learn.save` returns.")
 
+_TRICKS = ('self_attention', 'blur_pool', 'blur_conv')  # fastres_train's options that add to the model, as `recipe_model` does
+
+def _run_hint(weights):
+    "How to build the model of `weights` when a `fastres_train` run folder (its args.json, beside them or above `checkpoints/`) says."
+    if not isinstance(weights, (str, Path)): return ""
+    f = Path(weights).expanduser()
+    args = next((d/'args.json' for d in (f.parent, f.parent.parent) if (d/'args.json').is_file()), None)
+    try: opts = json.loads(args.read_text()) if args else {}
+    except (OSError, ValueError): return ""
+    if not isinstance(opts, dict) or not isinstance(opts.get('arch'), str): return ""
+    tricks = {k: opts[k] for k in _TRICKS if opts.get(k)}
+    shortcut = f", shortcut={opts['shortcut']!r}" if opts.get('shortcut') else ""
+    flags = ''.join(f" --{k}" + ('' if v is True else f" {v}") for k, v in {**tricks, 'shortcut': opts.get('shortcut')}.items() if v)
+    arch = repr(opts['arch'])
+    if tricks: arch = f"partial(recipe_model, {arch}, {', '.join(f'{k}={v!r}' for k, v in tricks.items())})"
+    return (f" {args} says they were trained by `fastres_train --arch {opts['arch']}{flags}`: build that model, "
+            f"`finetune_learner(dls, {arch}, weights{shortcut})`" + (" (recipe_model from fastres.recipes)." if tricks else "."))
+
 def finetune_learner(dls, arch, weights, splitter=None, groups=2, **kwargs):
     "A frozen `resnet_learner` on `dls` whose body starts from `weights` (trained `arch`), ready for `fine_tune`; `resnet_split` in `groups` unless `splitter`."
     if splitter is not None and groups != 2:
@@ -68,6 +87,6 @@ def finetune_learner(dls, arch, weights, splitter=None, groups=2, **kwargs):
     try: transfer_weights(learn.model, sd)
     except FastresError as e:
         name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')
-        raise FastresError(f"The weights do not fit {name} (compared without the heads). {e}") from None
+        raise FastresError(f"The weights do not fit {name} (compared without the heads). {e}{_run_hint(weights)}") from None
     learn.freeze()
     return learn

@@ -4,11 +4,11 @@
 
 # %% ../nbs/06_learner.ipynb #490f1659
 from __future__ import annotations
-import inspect, random, time, math, warnings
+import inspect, random, time, math, warnings, numbers
 from dataclasses import dataclass
 from .core import *
 from fastai.vision.all import *
-from fastai.callback.fp16 import MixedPrecision
+from fastai.callback.fp16 import MixedPrecision, GradScaler  # (fastai imports it from torch.amp)
 from torch.optim.adam import adam as _torch_adam  # torch's functional Adam: the fused kernel's entry point
 from torch.optim.adamw import adamw as _torch_adamw
 from .xresnet import *  # registers the xresnet family with `get_arch`
@@ -61,7 +61,8 @@ def _channels_last(x): return x.contiguous(memory_format=torch.channels_last) if
 class CPUMixedPrecision(Callback):
     "bf16 autocast on the CPU with the model and inputs in `channels_last` (fastai's `MixedPrecision` only autocasts on CUDA); `tune_convs`: `ConvTuner` in training (a `force` for it, or False); `fast_relu`: `BF16ReLU`; `fast_bn`: `BF16BatchNorm`. `dtype=torch.float32`: no autocast, only the layout and the tuned convolutions (the fast path where bf16 is emulated)."
     order = MixedPrecision.order
-    def __init__(self, dtype=torch.bfloat16, channels_last=True, tune_convs=True, fast_relu=True, fast_bn=True): store_attr()
+    def __init__(self, dtype=torch.bfloat16, channels_last=True, tune_convs=True, fast_relu=True, fast_bn=True):
+        store_attr(); self.on = None
     def __repr__(self): return f"{type(self).__name__}(dtype={self.dtype})"  # (in `learn.cbs`: which path is on)
     def before_fit(self):
         if self.channels_last: self.learn.model.to(memory_format=torch.channels_last)
@@ -73,6 +74,7 @@ class CPUMixedPrecision(Callback):
         self.bn = BF16BatchNorm(self.learn.model) if self.fast_bn and bf16 else None
         self.on = contextlib.ExitStack()
     def before_batch(self):
+        if self.on is None: self.before_fit()  # batches outside a fit, after one (`get_preds(inner=True)`): no before_fit came
         if self.channels_last: self.learn.xb = tuple(map(_channels_last, self.xb))
         for ctx in (self.autocast, self.tuner if self.training else None, self.relu, self.bn):
             if ctx is not None: self.on.enter_context(ctx)
@@ -96,8 +98,8 @@ def _warn_emulated_bf16():
                   "than fp32: precision='auto' (fp32 with channels-last and tuned convolutions on this CPU) or 'fp32' is faster.", stacklevel=3)
 
 @patch
-def set_precision(self:Learner, precision='auto'):
-    "Train in `precision`: 'auto' (the fastest correct one on this device), 'fp16' (CUDA), 'bf16' or 'fp32' (no mixed precision; by 'auto' on a CPU, with channels-last and tuned convolutions)."
+def set_precision(self:Learner, precision='auto', **kwargs):
+    "Train in `precision`: 'auto' (the fastest correct one on this device), 'fp16' (CUDA), 'bf16' or 'fp32' (no mixed precision; by 'auto' on a CPU, with channels-last and tuned convolutions). `kwargs`: for fastai's `MixedPrecision` (CUDA)."
     if precision not in PRECISIONS: raise FastresError(f"Unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}.")
     device = _learn_device(self)
     auto = precision == 'auto'
@@ -108,11 +110,29 @@ def set_precision(self:Learner, precision='auto'):
     if self.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision)): self.model.to(memory_format=torch.contiguous_format)
     self.remove_cbs([MixedPrecision, CPUMixedPrecision])
     if precision != 'fp32':
-        if device.type == 'cuda': self.to_fp16() if precision == 'fp16' else self.to_bf16()
+        if device.type == 'cuda': self.add_cb(MixedPrecision(amp_mode=precision, **kwargs))  # (fastai's, as its `to_fp16`/`to_bf16`)
         else: self.add_cb(CPUMixedPrecision(dtype=torch.bfloat16))
     elif auto and device.type == 'cpu': self.add_cb(CPUMixedPrecision(dtype=torch.float32))  # where bf16 is emulated (slower)
     self.precision = precision
     return self
+# fastai's own switches, made consistent with `set_precision` (fastai's would leave `CPUMixedPrecision` on, or add a
+# `MixedPrecision` that does nothing on a CPU):
+@patch
+def to_fp32(self:Learner):
+    "Set `Learner` to float32 precision: no mixed precision callback of fastai's or fastres's (as `set_precision('fp32')`)."
+    return self.set_precision('fp32')
+
+@patch
+def to_bf16(self:Learner):
+    "Set `Learner` to bfloat16 mixed precision: fastai's `MixedPrecision` on CUDA, `CPUMixedPrecision` on a CPU (as `set_precision('bf16')`)."
+    return self.set_precision('bf16')
+
+@patch
+@delegates(GradScaler)
+def to_fp16(self:Learner, **kwargs):
+    "Set `Learner` to float16 mixed precision with fastai's `MixedPrecision` (CUDA only; `kwargs` for its `GradScaler`), as `set_precision('fp16')`."
+    return self.set_precision('fp16', **kwargs)
+
 
 # %% ../nbs/06_learner.ipynb #18a92995
 import json, hashlib, platform
@@ -250,7 +270,8 @@ class ConvTuner(TorchFunctionMode):
             y = self.conv2d(*args, **kwargs)
             if y is not None: return y
         return func(*args, **kwargs)
-    def conv2d(self, x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    def conv2d(self, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # (F.conv2d's signature: called by keyword too)
+        x, w = input, weight
         if (bias is not None or groups != 1 or _pair(dilation) != (1, 1) or isinstance(padding, str) or x.ndim != 4
             or x.device.type != 'cpu' or not torch.is_grad_enabled() or not w.requires_grad or torch.compiler.is_compiling()): return None
         if torch.is_autocast_enabled('cpu'): dt = torch.get_autocast_dtype('cpu')
@@ -715,13 +736,21 @@ def _n_out(dls, n_out):
 
 def _check_hypers(lr, wd, label_smoothing):
     lrs = [lr.start, lr.stop] if isinstance(lr, slice) else [lr]
+    if not all(l is None or is_number(l) for l in lrs):
+        raise FastresError(f"The learning rate is a number such as 1e-3, or a slice(1e-5, 1e-3) of them for discriminative learning rates, not {lr!r}.")
     if any(l is not None and not l > 0 for l in lrs): raise FastresError(f"The learning rate must be positive, not {lr!r}.")
-    if wd is not None and not wd >= 0: raise FastresError(f"Weight decay must be zero or positive, not {wd!r}.")
-    if not 0 <= label_smoothing < 1: raise FastresError(f"label_smoothing is a share of the target: in [0, 1), not {label_smoothing!r}.")
+    if wd is not None and not (is_number(wd) and wd >= 0): raise FastresError(f"Weight decay must be zero or a positive number, not {wd!r}.")
+    if not (is_number(label_smoothing) and 0 <= label_smoothing < 1):
+        raise FastresError(f"label_smoothing is a share of the target, a number in [0, 1) (0 for none), not {label_smoothing!r}.")
+
+def _single_label(dls):
+    "Whether `dls` is single-label classification: its loss is cross-entropy, or it has none (plain data, read as class indices)."
+    loss = getattr(dls.train_ds, 'loss_func', None)
+    return loss is None or isinstance(getattr(loss, 'func', loss), (nn.CrossEntropyLoss, LabelSmoothingCrossEntropy))
 
 def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., metrics=None, opt='adam', lr=defaults.lr,
                    wd=None, precision='auto', fused=True, path='.', cbs=None, n_out=None, c_in=None, **kwargs) -> Learner:
-    "A `Learner` training `arch` (a name or constructor) on `dls`; `n_out` and `c_in` come from the data."
+    "A `Learner` training `arch` (a name or constructor, kept in `learn.arch`) on `dls`; `n_out` and `c_in` come from the data."
     _check_hypers(lr, wd, label_smoothing)
     make = get_arch(arch)
     n_out, c_in = _n_out(dls, n_out), ifnone(c_in, _c_in(dls))
@@ -731,13 +760,19 @@ def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., me
         if 'unexpected keyword' not in str(e): raise
         raise FastresError(f"{getattr(make, '__name__', make)} does not take that argument ({e}). Keyword arguments of "
                            "resnet_learner go to fastai's Learner or else to the model constructor.") from None
-    if loss_func is None:
+    single = _single_label(dls)
+    if loss_func is None and single:
         loss_func = LabelSmoothingCrossEntropyFlat(eps=label_smoothing) if label_smoothing else CrossEntropyLossFlat()
+    elif label_smoothing and loss_func is None:
+        raise FastresError(f"label_smoothing is for single-label classification, and these DataLoaders' loss is "
+                           f"{type(getattr(dls.train_ds.loss_func, 'func', dls.train_ds.loss_func)).__name__}: leave label_smoothing out to train with it, or pass a loss_func.")
     elif label_smoothing: raise FastresError("Pass either `loss_func` or `label_smoothing`, not both.")
-    if metrics is None: metrics = [accuracy, top5_accuracy] if n_out > 5 else [accuracy]
+    # (loss_func None: fastai's Learner takes the data's loss, BCEWithLogitsLossFlat for multi-label, MSELossFlat for regression...)
+    if metrics is None: metrics = ([accuracy, top5_accuracy] if n_out > 5 else [accuracy]) if single else []
     opt_func = fused_opt(get_opt(opt)) if fused else get_opt(opt)
     learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, wd=wd, metrics=metrics, path=path,
                     cbs=cbs, **learn_kwargs)
+    learn.arch = arch  # (as fastai's `vision_learner` does: what was asked for, a name or a constructor)
     if _learn_device(learn).type == 'cpu': tune_malloc()  # see above: no page faults for every step's memory
     return learn.set_precision(precision)
 
@@ -806,16 +841,34 @@ def plot_lr_curves(curves, suggestion='valley', skip_end=5, ax=None, title=None,
     return ax
 
 # %% ../nbs/06_learner.ipynb #562e7427
+def _lower_is_better(name): return 'loss' in name or 'error' in name  # fastai's rule (`TrackerCallback`)
+
 def _sweep_sort_keys(df):
+    "The columns that rank a sweep (its first metric, then the validation loss), and for each whether lower is better."
     metrics = [c for c in df.columns if c not in ('run', 'lr', 'train_loss', 'valid_loss', 'seconds')]
-    return (([metrics[0]] if metrics else []) + ['valid_loss'], ([False] if metrics else []) + [True])
+    by = metrics[:1] + ['valid_loss']
+    return by, [_lower_is_better(c) for c in by]
+
+def _epoch_schedules():
+    "The names `n` of fastai's schedules that `lr_sweep` and `Recipe` can run: each `Learner.fit_n` that takes (n_epoch, lr...) first."
+    def epochs_lr(f): return [p for p in inspect.signature(f).parameters][1:3] in (['n_epoch', 'lr'], ['n_epoch', 'lr_max'])
+    return [n[4:] for n in dir(Learner) if n.startswith('fit_') and epochs_lr(getattr(Learner, n))]
 
 def lr_sweep(make_learner, lrs, epochs=1, fit='one_cycle', seed=42, **fit_kwargs) -> pd.DataFrame:
     "Train a fresh `make_learner()` for `epochs` with `fit_{fit}` at each of `lrs` (dict label -> lr, or list); results best first."
     if isinstance(make_learner, Learner) or not callable(make_learner):
         raise FastresError("lr_sweep needs a function that makes a fresh Learner for each run, "
                            "e.g. lambda: resnet_learner(dls, 'xresnet18').")
-    if not hasattr(Learner, f'fit_{fit}'): raise FastresError(f"Unknown schedule {fit!r}: use 'one_cycle', 'flat_cos' or 'sgdr'.")
+    schedules = _epoch_schedules()
+    if fit not in schedules:
+        first = list(inspect.signature(getattr(Learner, f'fit_{fit}')).parameters)[1:3] if hasattr(Learner, f'fit_{fit}') else None
+        why = f"Schedule {fit!r} cannot be swept: fit_{fit} takes ({', '.join(first)}) first" if first else f"Unknown schedule {fit!r}"
+        raise FastresError(f"{why}. lr_sweep calls fit_<name>(epochs, lr): use one of {', '.join(map(repr, schedules))}.")
+    if not isinstance(lrs, dict): lrs = list(lrs)  # (read twice)
+    real = lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool)  # (NaN and inf too: skipped below, with a warning)
+    wrong = [lr for lr in (lrs.values() if isinstance(lrs, dict) else lrs) if not real(lr)]
+    if wrong: raise FastresError(f"lr_sweep trains each run at one learning rate, a number such as 3e-3, not {wrong[0]!r}"
+                                 + (" (for a slice, sweep its largest learning rate and keep the ratio in make_learner)." if isinstance(wrong[0], slice) else "."))
     if not isinstance(lrs, dict): lrs = {f'{lr:.1e}': lr for lr in lrs}
     bad = {k: v for k, v in lrs.items() if not (np.isfinite(v) and v > 0)}
     if bad: warn(f"Skipping learning rates that are not positive numbers: {bad}")

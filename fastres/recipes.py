@@ -190,7 +190,7 @@ import difflib, functools
 from .cli import ACTIVATIONS  # activations by name, the ones `fastres_train --act` takes
 from .layers import SHORTCUTS
 from .data import DATASETS
-from .learner import OPTIMIZERS, PRECISIONS
+from .learner import OPTIMIZERS, PRECISIONS, _epoch_schedules
 
 def _unknown(what, v, names, more=''):
     "A `FastresError` for `v`, which is not one of `names`: the close ones first (difflib, as `get_arch`), then all of them."
@@ -274,9 +274,14 @@ class Recipe:
                 raise FastresError(f"Schedule {self.schedule!r} has no pct_start: use 'flat_cos' or 'one_cycle', or pct_start=None.")
             if not (num(self.pct_start) and 0 <= self.pct_start <= 1):
                 raise FastresError(f"pct_start is a share of training: a number in [0, 1], not {self.pct_start!r}.")
-        fit_args = list(inspect.signature(getattr(Learner, f'fit_{self.schedule}')).parameters)[1:3]
-        if fit_args[:1] != ['n_epoch']:  # (fastai's fit_sgdr counts cycles, not epochs: `run` could not call it)
-            raise FastresError(f"Schedule {self.schedule!r} takes ({', '.join(fit_args)}), not (n_epoch, lr): use 'flat_cos' or 'one_cycle'.")
+        if self.schedule not in _epoch_schedules():  # (fastai's fit_sgdr counts cycles, not epochs: `run` could not call it)
+            fit_args = list(inspect.signature(getattr(Learner, f'fit_{self.schedule}')).parameters)[1:3]
+            raise FastresError(f"Schedule {self.schedule!r} takes ({', '.join(fit_args)}), not (n_epoch, lr): "
+                               f"use one of {', '.join(map(repr, _epoch_schedules()))}.")
+        moms = inspect.signature(Learner.__init__).parameters['moms'].default  # what a schedule that cycles momentum uses
+        if 'moms' in inspect.signature(getattr(Learner, f'fit_{self.schedule}')).parameters and self.mom != moms[0]:
+            raise FastresError(f"Schedule {self.schedule!r} cycles the momentum itself ({' -> '.join(map(str, moms))}), so mom={self.mom} "
+                               f"would have no effect: use schedule='flat_cos' to train with mom={self.mom}, or leave mom at {moms[0]}.")
         check_photo_aspect(self.photo_aspect)
         if self.blur_pool: blur_pool_kwargs(self.blur_pool)
         if self.shortcut not in (None, *SHORTCUTS): raise _unknown('shortcut', self.shortcut, SHORTCUTS, " (or None, the arch's own)")

@@ -158,6 +158,7 @@ def convert_state_dict(sd, model):
 # %% ../nbs/02_xresnet.ipynb #0348e334
 def read_weights(src):
     "The state dict in `src`: a model, a state dict, or a path to one saved by torch, fastai's `Learner.save` or `Checkpoint`."
+    path = None
     if isinstance(src, (str, Path)):
         path = Path(src).expanduser()
         if not path.is_file():
@@ -170,6 +171,10 @@ def read_weights(src):
                                "saved by torch.save, fastai's `Learner.save` or the `Checkpoint` callback.") from None
     if isinstance(src, nn.Module): src = src.state_dict()
     if isinstance(src, dict) and 'model' in src and isinstance(src['model'], dict): src = src['model']  # fastai's Learner.save format
+    if isinstance(src, dict) and str(src.get('format', '')).startswith('fastres-checkpoint'):  # `Checkpoint`'s side file
+        weights = path.with_name(path.name.removesuffix('.state.pth') + '.pth') if path else "the model file beside it (model_<epoch>.pth)"
+        raise FastresError(f"{path or 'This'} is the training state (epoch, metrics, random generators) that the Checkpoint callback "
+                           f"saves beside each checkpoint, not weights: pass {weights} instead.")
     if not isinstance(src, dict): raise FastresError(f"{type(src).__name__} holds no weights: pass a model, a state dict or a weights file.")
     if not src: raise FastresError("The state dict is empty, it holds no weights: pass a trained model, its state dict or its weights file.")
     return src

@@ -241,6 +241,13 @@ def _bad_cases(tmp):
         'lr_find out is a file': (['fastres_lr_find', *data, '--out', tmp/'plot.png'],
                                   ["is a file: --out is the folder the plot goes in", f"--out {tmp}"], None),
         'summary arch': (['fastres_summary', '--arch', 'regnet'], ["Unknown architecture 'regnet'", "Valid names"], None),
+        'batch bigger than the training set': (['fastres_train', '--arch', 'mininet', *data, '--size', '32', '--n_per_class', '5,2',
+                                                '--out', tmp/'o7'], ["The batch size, 64, is more than the 50 training images",
+                                                "Lower --bs to at most 50, or take more images per class with --n_per_class"], tmp/'o7'),
+        'lr_find batch bigger than the training set': (['fastres_lr_find', *data, '--size', '32', '--bs', '100', '--n_per_class', '5,2',
+                                                        '--num_it', '6', '--out', tmp/'o8'], ["Lower --bs to at most 50"], tmp/'o8'),
+        'mom with one_cycle': (['fastres_train', *data, '--mom', '0.9', '--sched', 'one_cycle', '--out', tmp/'o9'],
+                               ["--mom has no effect with --sched one_cycle", "Drop --mom, or use --sched flat_cos"], tmp/'o9'),
     }
 
 def test_bad_input_gets_a_message_and_exit_code_2(tmp_path):
@@ -253,3 +260,19 @@ def test_bad_input_gets_a_message_and_exit_code_2(tmp_path):
         assert 'usage:' in res.stderr or res.stderr.count('\n') <= 3, (name, res.stderr)  # a message, not a log
         for s in says: assert s in res.stderr, (name, s, res.stderr)
         if folder is not None: assert not folder.exists(), (name, 'created', folder)
+
+def test_resume_after_the_last_checkpoint_and_data_written_another_way(tmp_path):
+    "A run stopped after its last checkpoint, before model.pth and its record: --resume (with --data written with a slash) finishes it."
+    out = tmp_path/'r11'
+    args = [*SMALL, '--n_per_class', '5,2', '--bs', '16', '--epochs', '2', '--cache', '--out', out]
+    env = {**ENV, 'FASTRES_CACHE': str(tmp_path/'cache')}
+    first = subprocess.run([script('fastres_train'), *map(str, args)], capture_output=True, text=True, env=env, timeout=240)
+    assert first.returncode == 0, first.stderr[-3000:]
+    for f in ('model.pth', 'experiments.jsonl'): (out/f).unlink()
+    d, w = args.index('--data') + 1, args.index('--workers') + 1
+    args[d], args[w] = f"{DATA}/", '3'  # the same folder, and --workers, which --cache does not use
+    res = subprocess.run([script('fastres_train'), *map(str, args), '--resume'], capture_output=True, text=True, env=env, timeout=240)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert 'Every epoch of r11/model was done in an earlier session' in res.stdout and 'r11/model' in res.stdout.splitlines()[-1]
+    rec = record(out)
+    assert (rec['status'], rec['resumed_from'], len(rec['epochs'])) == ('completed', 1, 2) and (out/'model.pth').is_file()
