@@ -157,12 +157,15 @@ def _check_positive(**kwargs):
         if not isinstance(v, (int, np.integer)) or v < 1: raise FastresError(f"`{k}` must be a positive whole number, not {v!r}.")
 
 def _check_bs(bs, n_train, n_per_class=None):
-    "Raise unless `n_train` training items fill one batch of `bs`: fastai drops the last incomplete training batch."
-    if bs <= n_train: return
+    "Raise unless `n_train` training items fill one batch of `bs` in each process: fastai drops the last incomplete training batch."
+    world = max(num_distrib(), 1)
+    n = -(-n_train // world)  # under `torchrun` each process trains on its shard: fastai pads the items to a multiple of the processes
+    if bs <= n: return
     more = f", or take more images per class with {_arg('n_per_class')}" if n_per_class is not None else ", or add training images"
-    raise FastresError(f"The batch size, {bs}, is more than the {n_train} training images: fastai drops the last incomplete "
+    what = f"{n} training images" if world == 1 else f"{n} training images each of the {world} processes gets ({n_train} in all)"
+    raise FastresError(f"The batch size, {bs}, is more than the {what}: fastai drops the last incomplete "
                        f"training batch, so an epoch would have no batch and nothing would be trained. Lower {_arg('bs')} "
-                       f"to at most {n_train}{more}.")
+                       f"to at most {n}{more}{', or start fewer processes' if world > 1 else ''}.")
 
 def get_dls(dataset='imagenette', size=128, bs=64, path=None, presize=None, min_scale=0.35, n_per_class=None, seed=42,
             cache=False, photo_aspect=1., **kwargs) -> DataLoaders:
