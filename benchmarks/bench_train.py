@@ -15,8 +15,8 @@ Parts:
             fastres's default path against fastai's default Learner (fp32, contiguous, fastai Adam). fastai's paths
             and fastres's run in separate fresh processes (fastres tunes the process's allocator), alternated
             --step-procs times, each timing its paths interleaved
-  roofline  the step's FLOPs (forward + backward, torch's FlopCounterMode) per second, over the bf16 matmul rate
-            measured in the same run
+  roofline  the step's FLOPs (forward + backward, torch's FlopCounterMode) per second, over the matmul rate of the default
+            path's type measured in the same run (bf16 on a CPU with AVX-512 BF16, fp32 on one without, fp16 on a GPU)
   profile   where the fastres step's time goes: wall time of each op inside real steps, by kind of operation
   convs     the step's convolutions by pass (forward, input gradient, weight gradient): oneDNN's own time per kernel call,
             GFLOP/s, and which kernels it picked (CPU only)
@@ -35,18 +35,19 @@ Parts:
             (the default), apart from it, and with PyTorch's batch norm (CPU with AVX-512 BF16; not in the default set)
   blurconv  Recipe.leaderboard()'s training step with and without anti-aliased strided convolutions (blur_conv=True; not in
             the default set)
-  curves    the training loss of the same run in fp32 (fastai's Adam) and on fastres's default path (bf16,
-            channels-last, fused Adam): same seed, same batches
+  curves    the training loss of the same run in fp32 (fastai's Adam) and on fastres's default path (bf16
+            where the CPU has it, channels-last, fused Adam): same seed, same batches
   accuracy  `Recipe()` or `Recipe.<preset>()` (fastres.recipes): 5 epochs at 128 px, top-1 accuracy and wall time; log in results/; then the
             final model scored at larger sizes and with its mirror image (not the target's protocol); with --averages,
             also weight averages of the same run (fastres's WeightAverage), each with and without precise BN statistics
 
 Each run prints a table and writes results/bench_train.{md,json} (or results/accuracy.{md,json,log}) with a
-description of the machine, once it has finished: the accuracy log grows in results/accuracy.log.partial (or
+description of the machine and the command line that made it, once it has finished: the accuracy log grows in results/accuracy.log.partial (or
 --out's NAME.log.partial) and replaces the last log at the end, and a misspelt --preset or --recipe field stops
-the script before it opens any file. The data is found through $FASTRES_DATA (the folder that holds imagenette2*).
+the script before it opens any file. A --n-per-class run needs its own --out, so that a quick check never replaces
+full results. The data is found through $FASTRES_DATA (the folder that holds imagenette2*).
 """
-import argparse, contextlib, dataclasses, difflib, gc, json, math, os, platform, re, resource, subprocess, sys, threading, time
+import argparse, contextlib, shlex, dataclasses, difflib, gc, json, math, os, platform, re, resource, subprocess, sys, threading, time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -600,20 +601,23 @@ def child_epoch(recipe, arch, size, bs):
                           peak_rss_mb=mem.peak_rss/1024, peak_pss_mb=mem.peak_pss/1024)))
 
 def part_epoch(args, device):
-    get_dls(**SUBSET, size=args.size, bs=args.bs, cache=True)  # build the cache first if needed (timed in `data`)
     if set(args.epoch_runs) != {'fastres', 'fastai'}: raise SystemExit("--epoch-runs needs both fastres and fastai: the part compares them.")
+    t0, wall0 = time.perf_counter(), time.time()
+    dls = get_dls(**SUBSET, size=args.size, bs=args.bs, cache=True)  # the one-off decode into the cache, outside the epochs: timed here
+    decode = dict(cache_build_s=time.perf_counter() - t0, cache_built_now=dls.train.cache.file.stat().st_mtime >= wall0)
+    del dls
     res = []
-    for i, recipe in enumerate(args.epoch_runs):
+    for i, recipe in enumerate(args.epoch_runs, 1):
         p = subprocess.run([sys.executable, __file__, '--child-epoch', recipe, '--archs', args.epoch_arch, '--size', str(args.size),
                             '--bs', str(args.bs), *(['--n-per-class', str(args.n_per_class)] if args.n_per_class else [])],
                            capture_output=True, text=True)
         if p.returncode: raise RuntimeError(f"epoch child {recipe} failed:\n{p.stderr[-3000:]}")
-        r = dict(run=i+1, **json.loads(p.stdout.strip().splitlines()[-1]))
+        r = dict(run=i, **json.loads(p.stdout.strip().splitlines()[-1]))
         res.append(r)
-        print(f"  run {i+1} {recipe:8s} {r['arch']}: epoch {r['epoch_s']:.0f} s (train {r['train_s']:.0f}, valid {r['valid_s']:.0f}), "
+        print(f"  run {i} {recipe:8s} {r['arch']}: epoch {r['epoch_s']:.0f} s (train {r['train_s']:.0f}, valid {r['valid_s']:.0f}), "
               f"data wait {100*r['data_wait_share']:.1f}% of training, peak RSS {r['peak_rss_mb']:.0f} MB "
               f"(PSS {r['peak_pss_mb']:.0f}, main process {r['self_peak_rss_mb']:.0f}), accuracy {r['accuracy']:.3f}", flush=True)
-    return res
+    return res, decode
 
 def part_curves(args, device):
     "The same xresnet18 run (seed, initial weights, batches) in fp32 with fastai's Adam and on fastres's default path."
@@ -766,9 +770,13 @@ def main():
     if args.child_step: return child_step(args.child_step, args.archs[0], args, torch.device(args.device) if args.device else default_device())
     device = torch.device(args.device) if args.device else default_device()
     if 'accuracy' in args.parts: check_accuracy_args(args)  # (a typo must not cost a committed log, nor an hour)
+    if args.n_per_class and not args.out:
+        raise SystemExit(f"--n-per-class {args.n_per_class} runs on a subset of Imagenette: give it its own --out NAME, so that it does "
+                         "not replace the full results in benchmarks/results/.")
+    command = ' '.join(['python benchmarks/bench_train.py', *map(shlex.quote, sys.argv[1:])])
     RESULTS.mkdir(parents=True, exist_ok=True)
     if 'accuracy' in args.parts: sys.stdout = Tee(sys.stdout, RESULTS/f"{args.out or 'accuracy'}.log")
-    info = machine()
+    info = machine() | dict(command=command, n_per_class=args.n_per_class)
     print('machine:', json.dumps(info), flush=True)
     if 'accuracy' in args.parts:
         res, out = dict(machine=info, **part_accuracy(args)), args.out or 'accuracy'
@@ -779,7 +787,7 @@ def main():
             f"Top-1 accuracy **{100*res['top1']:.2f}%**, training {res['fit_s']/60:.1f} min "
             f"(data set-up {res['data_s']:.0f} s, total {res['total_s']/60:.1f} min).\n\n"
             f"Machine: {info['cpu']} ({info['cores']} cores, {info.get('cpu_features', '')}; GPU: {info['gpu']}), torch {info['torch']}, fastai {info['fastai']}, "
-            f"{info['date']}.\n\nRecipe: `{json.dumps(res['recipe'])}`\n\n"
+            f"{info['date']}. Written by `{info['command']}`{subset_note(info)}.\n\nRecipe: `{json.dumps(res['recipe'])}`\n\n"
             + md_table(rows, [(k, (lambda k: lambda r: fmt(r[k], '.4f'))(k)) for k in rows[0]])
             + ("\n## The same model under other evaluation protocols (not the target's: 128 px, one view)\n\n"
                + md_table(res['evals'], [('eval size px', lambda e: str(e['size'])), ('top-1', lambda e: fmt(e['top1'], '.4f')),
@@ -802,7 +810,7 @@ def main():
     if 'data' in args.parts: print("== data", flush=True); out['data'], extra['cache'] = part_data(args, device)
     if 'profile' in args.parts: print("== profile", flush=True); out['profile'] = part_profile(args, device)
     if 'convs' in args.parts: print("== convs", flush=True); out['convs'] = part_convs(args, device)
-    if 'epoch' in args.parts: print("== epoch", flush=True); out['epoch'] = part_epoch(args, device)
+    if 'epoch' in args.parts: print("== epoch", flush=True); out['epoch'], extra['epoch_cache'] = part_epoch(args, device)
     if 'curves' in args.parts: print("== curves", flush=True); out['curves'], extra['curves'] = part_curves(args, device)
     if 'recipe' in args.parts: print("== recipe", flush=True); out['recipe'] = part_recipe(args, device)
     if 'blurpool' in args.parts: print("== blurpool", flush=True); out['blurpool'] = part_blurpool(args, device)
@@ -819,12 +827,16 @@ def step_table(rows, first, base):
                            ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')), ('img/s', lambda r: fmt(r['img_s'])),
                            (f'time vs {base}', lambda r: f"{1/r['speedup']:.2f}x")])
 
+def subset_note(m):
+    "Say in a results file's header when it was measured on a subset of Imagenette."
+    return f" (on a subset: {m['n_per_class']} images per class)" if m.get('n_per_class') else ''
+
 def report(o):
     "The results as markdown."
     m = o['machine']
     s = [f"# fastres vs fastai: training speed\n\nMachine: {m['cpu']}, {m['cores']} cores ({m.get('cpu_features','')}), "
          f"{m.get('memory_gb','?')} GiB; GPU: {m['gpu']}; torch {m['torch']} ({m['torch_threads']} threads), fastai {m['fastai']}; "
-         f"{m['date']}. Written by `python benchmarks/bench_train.py`.\n"]
+         f"{m['date']}. Written by `{m.get('command', 'python benchmarks/bench_train.py')}`{subset_note(m)}.\n"]
     if 'step' in o:
         st = o['settings']
         s.append(f"## Model step ({st['size']} px, batch {st['bs']}; median over {st.get('step_procs', 1)} fresh processes per group x {st['rounds']} rounds)\n")
@@ -868,8 +880,14 @@ def report(o):
         mean = lambda k, f: float(np.mean([r[f] for r in by[k]]))
         s.append(f"\n## One Imagenette epoch end to end ({e[0]['arch']}, train + validation)\n\n"
                  f"Runs in this order, each in a fresh process: {', '.join(r['recipe'] for r in e)}. Peak RSS sampled every "
-                 f"{RSS_EVERY:g} s, peak PSS every {PSS_EVERY:g} s (reading it more often slowed the training it measured).\n")
-        s.append(md_table(e, [('run', lambda r: str(r.get('run', '-'))), ('recipe', lambda r: r['recipe']), ('epoch s', lambda r: fmt(r['epoch_s'], '.0f')), ('train s', lambda r: fmt(r['train_s'], '.0f')),
+                 f"{RSS_EVERY:g} s, peak PSS every {PSS_EVERY:g} s (reading it more often slowed the training it measured). "
+                 "'set-up s' (not in the epoch) is each process's data and learner set-up: fastres's loads its image cache, "
+                 "fastai's lists the JPEGs. "
+                 + (f"fastres's one-off decode of the JPEGs into that cache is not in either: it took {c['cache_build_s']:.0f} s "
+                    f"in this run{'' if c['cache_built_now'] else ' (the cache already existed, so this is only its loading)'}.\n"
+                    if (c := o.get('epoch_cache')) else "fastres's one-off decode of the JPEGs into that cache is not in either.\n"))
+        s.append(md_table(e, [('run', lambda r: str(r.get('run', '-'))), ('recipe', lambda r: r['recipe']),
+                              ('set-up s', lambda r: fmt(r.get('setup_s'), '.0f')), ('epoch s', lambda r: fmt(r['epoch_s'], '.0f')), ('train s', lambda r: fmt(r['train_s'], '.0f')),
                               ('valid s', lambda r: fmt(r['valid_s'], '.0f')), ('data wait (share of train)', lambda r: f"{100*r['data_wait_share']:.1f}%"),
                               ('peak RSS MB (incl. workers)', lambda r: fmt(r['peak_rss_mb'], '.0f')), ('peak PSS MB', lambda r: fmt(r['peak_pss_mb'], '.0f')),
                               ('main-process peak RSS MB', lambda r: fmt(r['self_peak_rss_mb'], '.0f')), ('accuracy', lambda r: fmt(r['accuracy'], '.3f'))]))
