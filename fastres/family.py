@@ -95,6 +95,12 @@ def resnext50_32x4d(**kwargs):
 class ResNeXtBlock(ResBlock):
     "d2l's ResNeXt block: `groups` is the group WIDTH (d2l), hidden width `num_channels*bot_mul`; a fastres `ResBlock`."
     def __init__(self, num_channels, groups, bot_mul, use_1x1conv=False, strides=1, ni=None, **kwargs):
+        if 'stride' in kwargs: raise FastresError(f"d2l's ResNeXtBlock names its stride `strides`: pass strides={kwargs['stride']!r}.")
+        if set(kwargs) & {'nh', 'bottle', 'shortcut'}:
+            raise FastresError(f"ResNeXtBlock sets {', '.join(sorted(set(kwargs) & {'nh', 'bottle', 'shortcut'}))} itself (a bottleneck of "
+                               "num_channels*bot_mul with a projection shortcut): use bot_mul and use_1x1conv, or build a `ResBlock`.")
+        if not (is_whole(groups) and groups > 0):
+            raise FastresError(f"groups is d2l's group WIDTH (channels per group), a positive int such as 16, not {groups!r}.")
         ni, nh = ifnone(ni, num_channels), int(round(num_channels*bot_mul))
         if nh % groups: raise FastresError(f"The bottleneck width {nh} (num_channels*bot_mul) is not a multiple of the group "
                                            f"width groups={groups} (d2l's groups is channels per group): choose a divisor of {nh}.")
@@ -143,13 +149,36 @@ def mininet_deep(**kwargs):
     return xse_resnext(1, [2,2,2,2], **dict(groups=64, reduction=8) | kwargs)
 
 # %% ../nbs/03_family.ipynb #a7fdc908
-def _bottleneck(width, group_width, bot_mul):
-    "Hidden width and number of groups of an AnyNet stage, checked to be compatible."
-    nh = int(round(width*bot_mul))
+def _check_stage(s):
+    "Stage `s` = `(depth, width, group_width, bot_mul)` checked to hold numbers that build convolutions."
+    _, w, g, b = s
+    if not (is_whole(w) and w > 0): raise FastresError(f"The stage {s}: its width must be a positive int, not {w!r}.")
+    if not (g is None or is_whole(g) and g > 0):
+        raise FastresError(f"The stage {s}: its group width (channels per group) must be a positive int, or None for a dense "
+                           f"conv (one group), not {g!r}.")
+    if not (is_number(b) and b > 0):
+        raise FastresError(f"The stage {s}: its bot_mul (bottleneck width / stage width) must be a positive number such as 1 or 0.25, not {b!r}.")
+
+def _fits(arch, widen):
+    "Whether every stage of `arch`, widened by `widen`, splits its bottleneck into whole groups."
+    return all(g is None or (nh := int(round(int(w*widen)*b))) > 0 and not nh % g for _, w, g, b in arch)
+
+def _bottleneck(width, group_width, bot_mul, widen=1., good_widens=()):
+    "Width, hidden width and number of groups of an AnyNet stage after `widen`, checked to be compatible (`group_width=None`: dense)."
+    w = int(width*widen)
+    nh = int(round(w*bot_mul))
+    if nh < 1: raise FastresError(f"A stage of width {w} with bot_mul {bot_mul} has a bottleneck of {nh} channels: raise bot_mul"
+                                  f"{f' or widen (now {widen})' if widen != 1 else ''}.")
+    if group_width is None: return w, nh, 1
     if nh % group_width:
-        raise FastresError(f"A stage of width {width} with bot_mul {bot_mul} has a bottleneck of {nh} channels, which is "
+        if widen != 1 and not int(round(width*bot_mul)) % group_width:  # the stage as written fits: widen broke it
+            ok = ', '.join(f'widen={f}' for f in good_widens) or 'widen=1'
+            raise FastresError(f"widen={widen} turns a stage of width {width} into one of width {w}, with a bottleneck of {nh} channels (bot_mul {bot_mul}), "
+                               f"which is not a multiple of its group width {group_width}: pass a widen that keeps each bottleneck "
+                               f"a multiple of its group width, such as {ok}.")
+        raise FastresError(f"A stage of width {w} with bot_mul {bot_mul} has a bottleneck of {nh} channels, which is "
                            f"not a multiple of its group width {group_width}: choose widths and group widths that divide.")
-    return nh, nh//group_width
+    return w, nh, nh//group_width
 
 class AnyNet(ResNet):
     "AnyNet (Radosavovic et al. 2020; d2l 8.8): 3×3 stride-2 stem, stages of `(depth, width, group_width, bot_mul)`, head."
@@ -157,11 +186,13 @@ class AnyNet(ResNet):
         arch = [tuple(s) for s in arch]
         if not arch or any(len(s) != 4 for s in arch):
             raise FastresError(f"arch must be a list of (depth, width, group_width, bot_mul) stages, not {arch!r}.")
-        depths, widths, gws, bots = zip(*arch)
+        for s in arch: _check_stage(s)
+        depths = [s[0] for s in arch]
         widen = kwargs.pop('widen', 1.)  # applied here, so that each bottleneck follows its widened stage
-        widths = [int(w*widen) for w in widths]
-        nh, groups = zip(*[_bottleneck(*s) for s in zip(widths, gws, bots)])
-        super().__init__(ResBlock, 1, list(depths), **dict(stem_szs=(stem_channels,), stem_pool=False, widths=list(widths),
+        if not (is_number(widen) and widen > 0): raise FastresError(f"widen scales every stage's width: a positive number such as 0.5 or 2, not {widen!r}.")
+        good = [f for f in (0.5, 1, 1.5, 2, 3, 4) if _fits(arch, f)] if not _fits(arch, widen) else []
+        widths, nh, groups = zip(*[_bottleneck(w, g, b, widen, good) for _, w, g, b in arch])
+        super().__init__(ResBlock, 1, depths, **dict(stem_szs=(stem_channels,), stem_pool=False, widths=list(widths),
                          strides=2, nh=list(nh), groups=list(groups), bottle=bottle, shortcut='conv') | kwargs)
         self.arch = arch
 
@@ -181,6 +212,9 @@ def regnet_widths(w0, wa, wm, depth, q=8):
 
 def regnet_stages(w0, wa, wm, depth, group_width, bot_mul=1., q=8):
     "The stages `(depth, width, group_width, bot_mul)` of the RegNet with these parameters (Radosavovic et al. 2020)."
+    if not (is_whole(group_width) and group_width > 0 and is_number(bot_mul) and bot_mul > 0):
+        raise FastresError(f"RegNet needs a positive int group width (channels per group, e.g. 8 or 16) and a positive bot_mul "
+                           f"(e.g. 1), not group_width={group_width!r}, bot_mul={bot_mul!r}.")
     res = []
     for w, blocks in itertools.groupby(regnet_widths(w0, wa, wm, depth, q)):
         nh = int(w*bot_mul)
@@ -233,7 +267,7 @@ def regnetx32_4stage(**kwargs):
 @register_arch
 def deresnext32(**kwargs):
     "d2l 8.8 exercise 2, DeResNeXt: `regnetx32`'s stages built from ResNet basic blocks (two dense 3×3 convs, no groups, no bottleneck)."
-    return AnyNet([(4, 32, 32, 1), (6, 80, 80, 1)], stem_channels=32, bottle=False, **kwargs)
+    return AnyNet([(4, 32, None, 1), (6, 80, None, 1)], stem_channels=32, bottle=False, **kwargs)  # None: dense at any widen
 
 @register_arch
 def vionet_depth(**kwargs):
@@ -258,29 +292,39 @@ def vionet_bottleneck(**kwargs):
 # %% ../nbs/03_family.ipynb #50637a16
 def cifar_resnet(depth=20, shortcut='conv', **kwargs):
     "He et al. 2016 Sect. 4.2 CIFAR net of `depth`=6n+2 layers: 3×3 conv 16, n basic blocks each of widths 16, 32, 64; `shortcut=None` is plain."
-    if depth < 8 or (depth-2) % 6: raise FastresError(f"A CIFAR ResNet has 6n+2 layers (20, 32, 44, 56, 110, ...), not {depth}.")
+    if not is_whole(depth) or depth < 8 or (depth-2) % 6: raise FastresError(f"A CIFAR ResNet has 6n+2 layers (20, 32, 44, 56, 110, ...), not {depth}.")
     return ResNet(ResBlock, 1, [(depth-2)//6]*3, **dict(stem_szs=(16,), stride=1, stem_pool=False, widths=[16,32,64],
                   strides=[1,2,2], shortcut=shortcut) | kwargs)
+
+def _cifar(name, depth, kwargs, shortcut='conv'):
+    "`cifar_resnet(depth, shortcut)` for the named net `name`, refusing a `depth` or `shortcut` in `kwargs` with the call that builds it."
+    plain = ", shortcut=None" if shortcut is None else ""
+    if 'depth' in kwargs: raise FastresError(f"{name} is {depth} layers deep: for depth {kwargs['depth']!r} call "
+                                             f"cifar_resnet({kwargs['depth']!r}{plain}) (6n+2 layers: 20, 32, 44, 56, 110, ...).")
+    if 'shortcut' in kwargs and shortcut is None:
+        raise FastresError(f"{name} is a plain net, without shortcuts: for shortcut={kwargs['shortcut']!r} call "
+                           f"cifar_resnet({depth}, shortcut={kwargs['shortcut']!r}), or resnet{depth}.")
+    return cifar_resnet(depth, **dict(shortcut=shortcut) | kwargs)
 
 @register_arch
 def resnet20(**kwargs):
     "ResNet-20 for 32×32 images (He et al. 2016, Sect. 4.2, Fig. 6): 6n+2 layers with n=3, projection shortcuts."
-    return cifar_resnet(20, **kwargs)
+    return _cifar('resnet20', 20, kwargs)
 
 @register_arch
 def resnet56(**kwargs):
     "ResNet-56 for 32×32 images (He et al. 2016, Sect. 4.2, Fig. 6): 6n+2 layers with n=9, projection shortcuts."
-    return cifar_resnet(56, **kwargs)
+    return _cifar('resnet56', 56, kwargs)
 
 @register_arch
 def plain20(**kwargs):
     "Plain-20 (He et al. 2016, Fig. 1): `resnet20` without shortcuts, the shallow side of the degradation experiment."
-    return cifar_resnet(20, shortcut=None, **kwargs)
+    return _cifar('plain20', 20, kwargs, shortcut=None)
 
 @register_arch
 def plain56(**kwargs):
     "Plain-56 (He et al. 2016, Fig. 1): `resnet56` without shortcuts; trains worse than `plain20`, the degradation problem."
-    return cifar_resnet(56, shortcut=None, **kwargs)
+    return _cifar('plain56', 56, kwargs, shortcut=None)
 
 # %% ../nbs/03_family.ipynb #79ba03c4
 @register_arch
@@ -301,5 +345,7 @@ def ConvBlock(expansion, ni, nf, stride=1, groups=1, nh=None, ks=3, **kwargs):
 @register_arch
 def fastbook_cnn(widths=(16, 32, 64, 128, 256), **kwargs):
     "fastbook ch. 14's simple CNN: stride-2 `ConvLayer`s of `widths` channels, average pooling, linear layer."
-    widths = list(widths)
+    widths = list(widths) if is_listy(widths) else [widths]
+    if len(widths) < 2: raise FastresError(f"fastbook_cnn needs at least two widths, the first conv's and one more per stride-2 conv "
+                                           f"after it, such as (16, 32, 64), not {tuple(widths)}.")
     return ResNet(ConvBlock, 1, [1]*(len(widths)-1), **dict(stem_szs=widths[:1], stem_pool=False, widths=widths[1:], strides=2) | kwargs)

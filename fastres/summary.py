@@ -28,10 +28,30 @@ def _size(x_or_size):
         raise FastresError(f"A size is a positive int (square images) or a tuple of them, such as 224 or (3, 224, 224), not {x_or_size!r}.")
     return [int(d) for d in size]
 
+def _check_batch(model, x):
+    "`x` checked to be a batch a model with a first conv can take: floating point, a batch dimension, its number of channels."
+    conv = _first_conv(model)
+    if conv is None: return x  # any other model: its own forward knows what it takes
+    nd, c = len(conv.kernel_size), conv.in_channels
+    eg = f"torch.randn(1, {c}, {', '.join(['224']*nd)})"
+    if not x.is_floating_point():
+        raise FastresError(f"The example input is a {x.dtype} tensor, but the model computes in floating point: pass a float "
+                           f"tensor (for image bytes x.float()/255, normalised as in training), or a size such as 224.")
+    if x.ndim == nd+1 and x.shape[0] == c:
+        raise FastresError(f"The example input {tuple(x.shape)} is one image without a batch dimension: pass x[None] (a batch of one), or the size {tuple(x.shape)}.")
+    if x.ndim != nd+2:
+        raise FastresError(f"The example input has shape {tuple(x.shape)}, but the model's first conv takes {nd}-d batches "
+                           f"(batch, channels, {nd} spatial dimensions): pass e.g. {eg}.")
+    if x.shape[1] != c:
+        raise FastresError(f"The example input has {x.shape[1]} channels (shape {tuple(x.shape)}), but the model's first conv takes {c}: "
+                           f"pass a {c}-channel batch such as {eg}, or build the model with c_in={x.shape[1]}.")
+    return x
+
 def model_input(model, x_or_size):
-    "A batch for `model`: `x` itself, or zeros of `size` (an int: square images; no batch dimension: one image)."
-    if isinstance(x_or_size, Tensor): return x_or_size
+    "A batch for `model`: `x` itself (checked to fit its first conv), or zeros of `size` (an int: square images; no batch dimension: one image)."
     conv, p = _first_conv(model), next(model.parameters(), None)
+    if isinstance(x_or_size, Tensor):  # (a model built on the meta device, as from a name, counts the shapes of a meta copy)
+        return _check_batch(model, x_or_size.to('meta') if p is not None and p.is_meta else x_or_size)
     size = _size(x_or_size)
     if conv is not None:
         nd = len(conv.kernel_size)  # spatial dimensions of the data
@@ -100,8 +120,12 @@ def model_summary(model, x_or_size=224):
 def compare_archs(archs, x_or_size=224, n_out=1000, c_in=3, meta=True, **kwargs):
     "DataFrame of parameters, FLOPs and MACs on `x_or_size` for each of `archs` (names, constructors or models; or one of them)."
     if isinstance(archs, str) or callable(archs): archs = [archs]  # one architecture (a name is iterable, a model callable)
+    try: items = list(archs)
+    except TypeError: items = []  # None, a number...
+    if not items: raise FastresError(f"compare_archs needs one or more architectures (names, constructors or models), such as "
+                                     f"['resnet18', 'resnet50'], not {archs!r}.")
     rows = []
-    for a in archs:
+    for a in items:
         if isinstance(a, nn.Module): name, m = type(a).__name__, a
         else:
             f = get_arch(a)
