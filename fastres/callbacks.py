@@ -248,14 +248,14 @@ class WeightAverage(_FitEnd):
         if not 0 <= start < 1:
             raise FastresError(f"WeightAverage(start={start}): start is a fraction of training, in [0, 1), e.g. 0.75 for the last quarter.")
         store_attr()
-        self.avg, self.n = None, 0
+        self.avg, self.n, self.swapped, self.exported = None, 0, False, False
 
     def _tensors(self):
         "The model's floating-point weights and buffers, sharing their storage."
         return [v for v in get_model(self.model).state_dict().values() if v.is_floating_point()]
 
     def before_train(self):
-        if self.active and not self.trained: self.avg, self.n = None, 0  # each fit starts its own average
+        if self.active and not self.trained: self.avg, self.n, self.swapped = None, 0, False  # each fit starts its own average
         super().before_train()
 
     def after_step(self):
@@ -267,10 +267,21 @@ class WeightAverage(_FitEnd):
 
     def swap(self):
         "Exchange the model's weights (and BatchNorm statistics) with the average."
+        if self.avg is None and self.exported:
+            raise FastresError("This WeightAverage comes from `learn.export()`, which kept the averaged weights in the model and "
+                               "not the last step's: swap() before exporting to keep those (or save them with `learn.save`).")
         if self.avg is None: raise FastresError("WeightAverage has no average yet: train with it first (its `start` may not have been reached).")
         with torch.no_grad():
             for a, c in zip(self.avg, self._tensors()):
                 t = c.clone(); c.copy_(a); a.copy_(t)
+        self.swapped = not self.swapped
+
+    def __getstate__(self):
+        # `learn.export()` pickles the callbacks: with the average swapped in, `avg` holds the last step's weights, a
+        # second copy of the model that doubled the export's size (an export is for inference)
+        state = super().__getstate__()
+        if self.swapped: state.update(avg=None, swapped=False, exported=True)
+        return state
 
     def before_validate(self):
         if self.last_validation and self.swap_in and self.avg is not None: self.swap()

@@ -9,6 +9,8 @@ from fastai.vision.all import *
 from .core import *
 from .xresnet import *
 from .learner import resnet_learner
+from .layers import ResBlock
+from .recipes import MaxBlurPool, BLUR_POOLS, blur_pool_kwargs
 
 # %% auto #0
 __all__ = ['resnet_split', 'transfer_weights', 'finetune_learner']
@@ -61,14 +63,19 @@ def _weights_file(weights, learn):
 
 _TRICKS = ('self_attention', 'blur_pool', 'blur_conv')  # fastres_train's options that add to the model, as `recipe_model` does
 
-def _run_hint(weights):
-    "How to build the model of `weights` when a `fastres_train` run folder (its args.json, beside them or above `checkpoints/`) says."
-    if not isinstance(weights, (str, Path)): return ""
+def _run_opts(weights):
+    "The options of the `fastres_train` run that saved `weights` (its args.json, beside them or above `checkpoints/`), and that file; ({}, None) if none."
+    if not isinstance(weights, (str, Path)): return {}, None
     f = Path(weights).expanduser()
     args = next((d/'args.json' for d in (f.parent, f.parent.parent) if (d/'args.json').is_file()), None)
     try: opts = json.loads(args.read_text()) if args else {}
-    except (OSError, ValueError): return ""
-    if not isinstance(opts, dict) or not isinstance(opts.get('arch'), str): return ""
+    except (OSError, ValueError): return {}, None
+    return (opts, args) if isinstance(opts, dict) and isinstance(opts.get('arch'), str) else ({}, None)
+
+def _run_hint(weights):
+    "How to build the model of `weights` when a `fastres_train` run folder (its args.json) says."
+    opts, args = _run_opts(weights)
+    if not opts: return ""
     tricks = {k: opts[k] for k in _TRICKS if opts.get(k)}
     shortcut = f", shortcut={opts['shortcut']!r}" if opts.get('shortcut') else ""
     flags = ''.join(f" --{k}" + ('' if v is True else f" {v}") for k, v in {**tricks, 'shortcut': opts.get('shortcut')}.items() if v)
@@ -76,6 +83,19 @@ def _run_hint(weights):
     if tricks: arch = f"partial(recipe_model, {arch}, {', '.join(f'{k}={v!r}' for k, v in tricks.items())})"
     return (f" {args} says they were trained by `fastres_train --arch {opts['arch']}{flags}`: build that model, "
             f"`finetune_learner(dls, {arch}, weights{shortcut})`" + (" (recipe_model from fastres.recipes)." if tricks else "."))
+
+def _lacks_tricks(model, weights):
+    "The weightless layers (`--blur_pool`, `--blur_conv`) that the run of `weights` trained with and `model` does not have."
+    opts, _ = _run_opts(weights)
+    lacks, style = [], opts.get('blur_pool')
+    if style in (True, *BLUR_POOLS):  # the run replaced every max pool by a MaxBlurPool of this style
+        want = blur_pool_kwargs(style)
+        if any(type(m) is nn.MaxPool2d or isinstance(m, MaxBlurPool) and (m.max_size, m.kernel.shape[-1]) != (want['max_size'], want['blur'])
+               for m in model.modules()): lacks.append('blur_pool' if style is True else f'blur_pool {style}')
+    # ... and blur_conv every strided convolution of a residual branch by a stride-1 one and a blur
+    if opts.get('blur_conv') and any(isinstance(c, nn.Conv2d) and c.stride != (1, 1)
+                                     for b in model.modules() if isinstance(b, ResBlock) for c in b.convs.modules()): lacks.append('blur_conv')
+    return lacks
 
 def finetune_learner(dls, arch, weights, splitter=None, groups=2, **kwargs):
     "A frozen `resnet_learner` on `dls` whose body starts from `weights` (trained `arch`), ready for `fine_tune`; `resnet_split` in `groups` unless `splitter`."
@@ -88,5 +108,10 @@ def finetune_learner(dls, arch, weights, splitter=None, groups=2, **kwargs):
     except FastresError as e:
         name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')
         raise FastresError(f"The weights do not fit {name} (compared without the heads). {e}{_run_hint(weights)}") from None
+    # blur pools have no weights, so weights of a blurred network load into the plain one: a different network
+    if lacks := _lacks_tricks(learn.model, weights):
+        name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')
+        raise FastresError(f"The weights fit {name}, but they were trained with {' and '.join('--' + t for t in lacks)}, "
+                           f"which add{'s' if len(lacks) == 1 else ''} layers that have no weights: without them, {name} computes something else.{_run_hint(weights)}")
     learn.freeze()
     return learn
