@@ -4,6 +4,7 @@
 
 # %% ../nbs/01_layers.ipynb #34b0d927
 from __future__ import annotations
+import difflib, inspect
 from fastai.basics import *
 from fastai.layers import NormType, AvgPool, SEModule
 from .core import *
@@ -24,19 +25,72 @@ def Norm(nf, ndim=2, norm_type=NormType.Batch, **kwargs):
     nn.init.zeros_(norm.bias)
     return norm
 
+# %% ../nbs/01_layers.ipynb #a1c3e5f8
+_FASTAI_ONLY = {  # fastai's xresnet, ResBlock and ConvLayer options, and what fastres uses instead
+    'sa': "add fastai-style self-attention after building, with `add_self_attention(model)` or `recipe_model(arch, self_attention=True)` (10_recipes)",
+    'sym': "add symmetric self-attention after building, with `add_self_attention(model, sym=True)` (10_recipes)",
+    'pool': "pass shortcut='avg' (fastai's pool=AvgPool, the default) or shortcut='max' (fastai's pool=MaxPool)",
+    'pool_first': "fastres's shortcut always pools before its 1x1 conv, as fastai's default pool_first=True does",
+    'bn_1st': "a ConvLayer is conv → norm → act, as fastai's default bn_1st=True; preact=True gives norm → act → conv",
+    'xtra': "append the extra layer yourself, e.g. nn.Sequential(ConvLayer(...), layer)",
+    'nh1': "a fastres block has one hidden width, nh", 'nh2': "a fastres block has one hidden width, nh",
+    'dw': "a depthwise conv is a grouped one with one channel per group: pass groups equal to the hidden width nh",
+    'g2': "`groups` applies to the block's ks x ks conv only; there is no second one",
+    'init': "fastres initialises with `init_cnn(model)` (Kaiming normal); apply another init to the model after building it",
+    'bias_std': "fastres initialises with `init_cnn(model)` (zero biases); apply another init to the model after building it",
+}
+_TO = "build the model, then move it with `model.to(device, dtype)` (given here, they would reach the convolutions only, not the norms and the rest)"
+
+def _arg_names(f):
+    "The arguments of function or class `f` that can be passed by name (`self` left out)."
+    return [p.name for p in inspect.signature(f).parameters.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+def _check_kwargs(kwargs, accepted, owner, refused=None):
+    "A `FastresError` for the first of `kwargs` that `owner` does not take (`accepted` None: any but `refused` and fastai's own)."
+    refused = dict(device=_TO, dtype=_TO) if refused is None else refused  # (None: the blocks' and builders' refusals)
+    for k in kwargs:
+        if k in refused: raise FastresError(f"{owner} does not take {k}=: {refused[k]}.")
+        if accepted is None or k in accepted: continue
+        if k in _FASTAI_ONLY: raise FastresError(f"{owner} does not take {k}=, an option of fastai's: {_FASTAI_ONLY[k]}.")
+        close = difflib.get_close_matches(k, list(accepted), n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}?" if close else f"it takes {', '.join(sorted(accepted))}."
+        raise FastresError(f"{owner} got an unexpected keyword argument {k!r}: {hint}")
+
+def _check_sizes(owner, **sizes):
+    "A `FastresError` unless every one of `sizes` is a whole number ≥ 1 (or a tuple of them, one per dimension)."
+    for k, v in sizes.items():
+        vs = v if isinstance(v, (tuple, list)) else (v,)
+        if not vs or not all(is_whole(i) and i >= 1 for i in vs):
+            raise FastresError(f"{owner}'s {k} must be a whole number ≥ 1 (or a tuple of them, one per dimension), not {v!r}.")
+
+def _check_act(act_cls):
+    "A `FastresError` unless `act_cls` is None or a class (or other factory) of activations, not an activation already made."
+    if act_cls is not None and (isinstance(act_cls, nn.Module) or not callable(act_cls)):
+        raise FastresError(f"act_cls is a class such as nn.ReLU (no parentheses), which each layer instantiates, not {act_cls!r}: "
+                           "pass act_cls=nn.ReLU, or act_cls=None for no activation.")
+
+
 # %% ../nbs/01_layers.ipynb #807e5d12
 def _conv_cls(ndim, transpose):
     if ndim not in (1,2,3): raise FastresError(f"ndim must be 1, 2 or 3, not {ndim!r}.")
     return getattr(nn, f"Conv{'Transpose' if transpose else ''}{ndim}d")
 
+_CONV_KWARGS = ('dilation', 'padding_mode', 'device', 'dtype')  # what PyTorch's convs take beyond ConvLayer's own arguments
+
 class ConvLayer(nn.Sequential):
     "Convolution (`ni`→`nf` channels) then `norm_type` norm then `act_cls`; `preact=True` gives norm → act → conv."
     def __init__(self, ni, nf, ks=3, stride=1, padding=None, groups=1, bias=None, ndim=2,
                  norm_type=NormType.Batch, act_cls=defaults.activation, transpose=False, preact=False, **kwargs):
+        _check_kwargs(kwargs, _arg_names(ConvLayer) + list(_CONV_KWARGS) + (['output_padding'] if transpose else []), 'ConvLayer',
+                      refused={})  # (a ConvLayer gives `device` and `dtype` to its norm too)
+        _check_sizes('ConvLayer', ni=ni, nf=nf, ks=ks, stride=stride, groups=groups)
+        if ni % groups or nf % groups:
+            raise FastresError(f"ConvLayer's groups={groups} must divide both ni={ni} and nf={nf}: choose channel counts that divide by groups.")
+        _check_act(act_cls)
         if padding is None: padding = 0 if transpose else (ks-1)//2
         if bias is None: bias = norm_type is None
         conv = _conv_cls(ndim, transpose)(ni, nf, ks, stride=stride, padding=padding, groups=groups, bias=bias, **kwargs)
-        norm = None if norm_type is None else Norm(ni if preact else nf, ndim, norm_type)
+        norm = None if norm_type is None else Norm(ni if preact else nf, ndim, norm_type, **{k: kwargs[k] for k in ('device', 'dtype') if k in kwargs})
         act = None if act_cls is None else act_cls()
         layers = [norm, act, conv] if preact else [conv, norm, act]
         super().__init__(*[l for l in layers if l is not None])
@@ -80,6 +134,16 @@ def split_paths(x):
 
 # %% ../nbs/01_layers.ipynb #4ad23a39
 SHORTCUTS = ('avg', 'max', 'conv')  # a downsampling shortcut: average- or max-pooled then 1x1, or a strided 1x1 (He et al.)
+_RESBLOCK_KWARGS = ('padding_mode',)  # of PyTorch's conv arguments, the one a block passes on (dilation would shift its grid)
+
+class _AvgPool3d(nn.AvgPool3d):
+    "`nn.AvgPool3d` that, where the volume is smaller than the window along a dimension, averages that dimension whole (as 1-d and 2-d pooling do)."
+    # PyTorch's 3-d pooling refuses such a volume even with `ceil_mode=True`, where its 1-d and 2-d pooling clip the window.
+    def forward(self, x):
+        k, s = (tuple(v) if isinstance(v, (tuple, list)) else (v,)*3 for v in (self.kernel_size, self.stride))
+        if all(n >= ki for n, ki in zip(x.shape[2:], k)): return super().forward(x)
+        k, s = zip(*[(ki, si) if n >= ki else (n, 1) for n, ki, si in zip(x.shape[2:], k, s)])  # a window of the whole dimension
+        return F.avg_pool3d(x, k, s, self.padding, self.ceil_mode, self.count_include_pad, self.divisor_override)
 
 class ResBlock(Module):
     "Residual block `act(convs(x) + shortcut(x))` from `ni*expansion` to `nf*expansion` channels."
@@ -88,9 +152,22 @@ class ResBlock(Module):
                  act_cls=defaults.activation, ndim=2, reduction=None, **kwargs):
         if shortcut not in (*SHORTCUTS, None):
             raise FastresError(f"shortcut must be 'avg' (ResNet-D), 'max' (max-pooled), 'conv' (strided 1x1) or None (plain), not {shortcut!r}.")
+        _check_kwargs(kwargs, _arg_names(ResBlock) + list(_RESBLOCK_KWARGS), 'ResBlock')
+        _check_act(act_cls)
+        _check_sizes('ResBlock', expansion=expansion, ni=ni, nf=nf, stride=stride, groups=groups, **({} if nh is None else dict(nh=nh)))
+        if not (is_whole(ks) and ks >= 1 and ks % 2):
+            raise FastresError(f"ResBlock's kernel size ks must be odd (1, 3, 5...), not {ks!r}: with padding (ks-1)//2 an even one "
+                               "shifts the conv path's grid, which then no longer matches the shortcut's at the addition.")
         ni, no, nh = ni*expansion, nf*expansion, ifnone(nh, nf)
-        if reduction and ndim != 2: raise FastresError(f"Squeeze-and-excitation (reduction={reduction}) is for 2-d images, not ndim={ndim}: pass reduction=None.")
         if bottle is None: bottle = expansion > 1
+        gi = nh if bottle else ni  # the grouped ks x ks conv goes from gi to nh channels
+        if gi % groups or nh % groups:
+            raise FastresError(f"ResBlock's grouped {ks}x{ks} conv goes from {f'nh={nh}' if bottle else f'ni*expansion={ni}'} to nh={nh} "
+                               f"channels, and groups={groups} must divide both: choose widths that divide by groups (in a builder, another widen or groups).")
+        if reduction and ndim != 2: raise FastresError(f"Squeeze-and-excitation (reduction={reduction}) is for 2-d images, not ndim={ndim}: pass reduction=None.")
+        if reduction and not (is_number(reduction) and 1 <= reduction <= no):
+            raise FastresError(f"Squeeze-and-excitation's hidden width is the block's {no} channels (nf*expansion) // reduction, so "
+                               f"reduction={reduction!r} leaves it no channels: pass a reduction from 1 to {no} (fastai's default is 16), or None.")
         # Not in a pre-activation block: there the last norm feeds a ReLU, and a zeroed norm outputs 0 where ReLU's
         # gradient is 0, so the branch would never learn (He et al. 2016b and timm's ResNetV2 start these at scale 1).
         # BatchZero needs a shortcut to carry the signal, and a post-activation order (see below): default on only then.
@@ -123,7 +200,7 @@ class ResBlock(Module):
         proj = dict(act_cls=None, ndim=ndim, norm_type=None if preact else norm_type, bias=False if preact else None, **kwargs)
         if kind == 'conv': return nn.Sequential(ConvLayer(ni, no, 1, stride=stride, **proj))
         # (fastai's `MaxPool` drops `ceil_mode`, so odd sizes would not match the conv path: PyTorch's own for 'max')
-        pool = partial(AvgPool, ndim=ndim) if kind == 'avg' else getattr(nn, f'MaxPool{ndim}d')
+        pool = (_AvgPool3d if ndim == 3 else partial(AvgPool, ndim=ndim)) if kind == 'avg' else getattr(nn, f'MaxPool{ndim}d')
         layers = [pool(stride, ceil_mode=True)] if stride != 1 else []
         if ni != no: layers.append(ConvLayer(ni, no, 1, **proj))
         return nn.Sequential(*layers)
@@ -250,6 +327,7 @@ class FastMish(Module):
     def __init__(self, inplace=False): pass  # `inplace` is accepted, as by `nn.Mish`, and ignored
     def forward(self, x):
         if getattr(x, _ACT_DONE, None) == 'mish': return x  # already applied, by fastres's batch-norm kernel (06_learner)
-        # inside `torch.compile(model)` PyTorch's mish, which the compiler fuses with its neighbours
-        if x.device.type != 'cpu' or torch.compiler.is_compiling(): return F.mish(x)
+        # inside `torch.compile(model)` PyTorch's mish, which the compiler fuses with its neighbours; and under
+        # `torch.jit.trace`, which cannot record a call of a compiled function
+        if x.device.type != 'cpu' or torch.compiler.is_compiling() or torch.jit.is_tracing(): return F.mish(x)
         return mish_kernels.apply(x)  # a `TensorImage` stays one, as with `nn.Mish`

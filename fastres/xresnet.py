@@ -4,12 +4,13 @@
 
 # %% ../nbs/02_xresnet.ipynb #a89ebdee
 from __future__ import annotations
-import functools, pickle
+import functools, inspect, pickle
 from pathlib import Path
 from fastai.basics import *
 from fastai.layers import MaxPool, AdaptiveAvgPool
 from .core import *
 from .layers import *
+from .layers import _arg_names, _check_kwargs, _RESBLOCK_KWARGS
 
 # %% auto #0
 __all__ = ['ResNet', 'xresnet18', 'xresnet34', 'xresnet50', 'xresnet101', 'xresnet152', 'xresnet18_deep', 'xresnet34_deep',
@@ -22,22 +23,54 @@ def _per_stage(v, n, name):
     if len(v) != n: raise FastresError(f"`{name}` has {len(v)} values but the network has {n} stages (len(layers)).")
     return v
 
+def _block_kwargs(block):
+    "The keywords `block` takes, or None where its `**kwargs` go where fastres cannot see."
+    ps = inspect.signature(block).parameters.values()
+    names = set(_arg_names(block)) - {'expansion', 'ni', 'nf'}  # (passed by `ResNet` itself)
+    if not any(p.kind == p.VAR_KEYWORD for p in ps): return names
+    if block is ResBlock: return names | set(_RESBLOCK_KWARGS)
+    if isinstance(block, type) and issubclass(block, ResBlock): return names | _block_kwargs(ResBlock)
+    return None
+
+def _whole_list(v):
+    "True for a non-empty list or tuple of whole numbers ≥ 1."
+    return isinstance(v, (list, tuple, L)) and len(v) > 0 and all(is_whole(i) and i >= 1 for i in v)
+
 # %% ../nbs/02_xresnet.ipynb #d23ac3b1
 class ResNet(nn.Sequential):
     "Stem, stages of `block`s (`layers[i]` of width `widths[i]`), pooled linear head: the whole family from one spec."
     def __init__(self, block, expansion, layers, p=0., c_in=3, n_out=1000, stem_szs=(32,32,64), widen=1.,
                  act_cls=defaults.activation, ndim=2, ks=3, stride=2, widths=None, strides=None, groups=1, nh=None,
                  stem_ks=None, stem_pool=True, preact=False, pretrained=False, **kwargs):
+        _check_kwargs(kwargs, None if (b := _block_kwargs(block)) is None else set(_arg_names(ResNet)) | b, 'ResNet')
+        if pretrained: raise FastresError(
+            "fastres models are built from scratch, there are no pretrained weights to download: pass pretrained=False, or load "
+            "trained weights with `load_weights(model, src)`. After `from fastres import *`, names such as `resnet34` are fastres's "
+            "from-scratch builders; torchvision's pretrained one, which fastai's `vision_learner` downloads, is `torchvision.models.resnet34`.")
+        if not _whole_list(layers):
+            raise FastresError(f"layers (the number of blocks in each stage) must be whole numbers ≥ 1, such as [2,2,2,2], not {layers!r}: "
+                               "leave a stage out rather than give it no blocks.")
         n = len(layers)
-        if pretrained: raise FastresError("fastres models are built from scratch, there are no pretrained weights to download: "
-                                          "pass pretrained=False, or load trained weights with `load_weights(model, src)`.")
-        if ks % 2 == 0: raise FastresError(f"The kernel size must be odd so that padding keeps the grid centred, not {ks}.")
+        for k, v, what in (('c_in', c_in, 'channels of the input'), ('n_out', n_out, 'outputs, one per class')):
+            if not (is_whole(v) and v >= 1): raise FastresError(f"{k} (the number of {what}) must be a whole number ≥ 1, not {v!r}.")
+        if not (is_whole(ks) and ks >= 1 and ks % 2): raise FastresError(f"The kernel size must be odd so that padding keeps the grid centred, not {ks!r}.")
+        if not (is_whole(stride) and stride >= 1): raise FastresError(f"stride must be a whole number ≥ 1 (2 halves the grid), not {stride!r}.")
+        if not _whole_list(stem_szs):
+            raise FastresError(f"stem_szs must be a non-empty tuple of channel counts, one per stem conv, such as (32,32,64) or (64,), not {stem_szs!r}.")
         if stem_szs[-1] % expansion: raise FastresError(f"stem_szs[-1]={stem_szs[-1]} must be divisible by expansion={expansion}.")
-        if c_in < 1 or n_out < 1: raise FastresError(f"c_in and n_out must be positive, not {c_in} and {n_out}.")
-        widths = [int(w*widen) for w in ifnone(widths, [64,128,256,512] + [256]*(n-4))]
-        widths = _per_stage(widths, n, 'widths')
+        if not (is_number(p) and 0 <= p <= 1): raise FastresError(f"p (the dropout probability before the classifier) must be between 0 and 1, not {p!r}.")
+        if not (is_number(widen) and widen > 0): raise FastresError(f"widen (the factor on every stage's width) must be a number > 0, not {widen!r}.")
+        widths = _per_stage(ifnone(widths, [64,128,256,512] + [256]*(n-4)), n, 'widths')
+        if not all(is_number(w) for w in widths): raise FastresError(f"widths must be numbers of channels, one per stage, not {widths!r}.")
+        widths = [int(w*widen) for w in widths]
+        if not all(w >= 1 for w in widths):
+            raise FastresError(f"widen={widen} makes the stage widths {widths}: every width must be ≥ 1, so pass a larger widen (or larger widths).")
         strides = _per_stage(ifnone(strides, [1] + [stride]*(n-1)), n, 'strides')
         groups, nh = _per_stage(groups, n, 'groups'), _per_stage(nh, n, 'nh')
+        for name, vs in (('strides', strides), ('groups', groups), ('nh', [h for h in nh if h is not None])):
+            if vs and not _whole_list(vs):
+                raise FastresError(f"{name} must be whole numbers ≥ 1 (one per stage), not {vs!r}"
+                                   + (" (a ResNeXt's nh comes from widen and base_width: pass larger ones)." if name == 'nh' else "."))
         szs = [c_in, *stem_szs]
         # A pre-activation net's last stem conv is bare: the first block's pre-activation normalises it.
         bare = dict(norm_type=None, act_cls=None, bias=False)
@@ -46,10 +79,11 @@ class ResNet(nn.Sequential):
                 for i in range(len(stem_szs))]
         if stem_pool: stem.append(MaxPool(ks=ks, stride=stride, padding=ks//2, ndim=ndim))
         ni, stages = stem_szs[-1]//expansion, []
-        for depth, nf, s, g, h in zip(layers, widths, strides, groups, nh):
-            stages.append(nn.Sequential(*[block(expansion, ni if i==0 else nf, nf, stride=s if i==0 else 1, groups=g, nh=h,
-                                                act_cls=act_cls, ndim=ndim, ks=ks, preact=preact, **kwargs)
-                                          for i in range(depth)]))
+        for j, (depth, nf, s, g, h) in enumerate(zip(layers, widths, strides, groups, nh)):
+            try: stages.append(nn.Sequential(*[block(expansion, ni if i==0 else nf, nf, stride=s if i==0 else 1, groups=g, nh=h,
+                                                     act_cls=act_cls, ndim=ndim, ks=ks, preact=preact, **kwargs)
+                                               for i in range(depth)]))
+            except FastresError as e: raise FastresError(f"In stage {j} (width {nf}, groups={g}, nh={h}): {e}") from None
             ni = nf
         nf = widths[-1]*expansion
         # Pre-activation blocks end with an addition, so the features still need a norm and an activation.
@@ -157,7 +191,7 @@ def convert_state_dict(sd, model):
 
 # %% ../nbs/02_xresnet.ipynb #0348e334
 def read_weights(src):
-    "The state dict in `src`: a model, a state dict, or a path to one saved by torch, fastai's `Learner.save` or `Checkpoint`."
+    "The state dict in `src`: a model, a `Learner`, a state dict, or a path to one saved by torch, fastai's `Learner.save`/`export` or `Checkpoint`."
     path = None
     if isinstance(src, (str, Path)):
         path = Path(src).expanduser()
@@ -169,6 +203,7 @@ def read_weights(src):
         except (pickle.UnpicklingError, EOFError, RuntimeError, ValueError) as e:  # a text file, an image, a truncated file...
             raise FastresError(f"{path} is not a weights file that torch can read ({type(e).__name__}: {e}). Pass a file "
                                "saved by torch.save, fastai's `Learner.save` or the `Checkpoint` callback.") from None
+    if isinstance(getattr(src, 'model', None), nn.Module): src = src.model  # a `Learner`, or the file `learn.export()` writes
     if isinstance(src, nn.Module): src = src.state_dict()
     if isinstance(src, dict) and 'model' in src and isinstance(src['model'], dict): src = src['model']  # fastai's Learner.save format
     if isinstance(src, dict) and str(src.get('format', '')).startswith('fastres-checkpoint'):  # `Checkpoint`'s side file
