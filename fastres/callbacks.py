@@ -205,6 +205,26 @@ def _bn_context(learn):
     dev = p.device.type if p is not None else 'cpu'
     return (torch.autocast(dev, dtype=dt) if dt else contextlib.nullcontext()), cl
 
+def _rng_state(dls):
+    "Every random generator a training epoch draws from: torch (CPU, CUDA), numpy, Python, and each fastai DataLoader's own."
+    np_state = np.random.get_state()
+    res = dict(torch=torch.get_rng_state(), python=random.getstate(),
+               numpy=(np_state[0], np_state[1].tolist(), *np_state[2:]),
+               loaders=[dl.rng.getstate() if isinstance(getattr(dl, 'rng', None), random.Random) else None
+                        for dl in getattr(dls, 'loaders', [])])
+    if torch.cuda.is_available() and torch.cuda.is_initialized(): res['cuda'] = torch.cuda.get_rng_state_all()
+    return res
+
+def _set_rng_state(st, dls):
+    torch.set_rng_state(st['torch'])
+    random.setstate(st['python'])
+    name, keys, *rest = st['numpy']
+    np.random.set_state((name, np.array(keys, dtype=np.uint32), *rest))
+    for dl, s in zip(getattr(dls, 'loaders', []), st['loaders']):
+        if s is not None and isinstance(getattr(dl, 'rng', None), random.Random): dl.rng.setstate(s)
+    if 'cuda' in st and torch.cuda.is_available() and len(st['cuda']) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(st['cuda'])
+
 def precise_bn(learn, n_batches=None):
     "Recompute every BatchNorm's running mean and variance as the average over `n_batches` training batches (all: None), weights fixed."
     bns = [m for m in learn.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
@@ -214,7 +234,7 @@ def precise_bn(learn, n_batches=None):
     ctx, cl = _bn_context(learn)
     learn.model.eval()  # dropout and the like stay off: only the BatchNorms see batches as in training
     for b in bns: b.reset_running_stats(); b.momentum = None; b.train()  # momentum None: the plain average
-    seen, finished = 0, False
+    seen, finished, rng = 0, False, _rng_state(learn.dls)
     try:
         with torch.no_grad(), ctx:
             for i, b in enumerate(learn.dls.train):
@@ -224,6 +244,7 @@ def precise_bn(learn, n_batches=None):
                 learn.model(*xb); seen += 1
         finished = True
     finally:
+        _set_rng_state(rng, learn.dls)  # the pass drew the loader's shuffle and augmentations: a later fit sees the same data as without it
         for b, mom in zip(bns, moms): b.momentum = mom
         for m, t in zip(learn.model.modules(), modes): m.training = t
         if not (finished and seen):  # interrupted, or no batch: the statistics the model had, not half-computed ones
@@ -361,7 +382,10 @@ class ExperimentLog(Callback):
         if not self.trained or rank_distrib(): return
         line = json.dumps(self.record())
         self.file.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.file, 'a') as f: f.write(line + '\n')
+        with open(self.file, 'ab+') as f:  # (appending: every write goes to the end)
+            end = f.seek(0, os.SEEK_END)
+            torn = end > 0 and f.seek(end - 1) >= 0 and f.read(1) != b'\n'  # a write cut short: start a line of our own
+            f.write((('\n' if torn else '') + line + '\n').encode())
 
     def record(self):
         "The JSON-ready record of the fit that has just ended."
@@ -448,26 +472,6 @@ def _plain_tensor(t):
     return torch.as_tensor(t).detach().cpu().as_subclass(Tensor)
 
 # %% ../nbs/07_callbacks.ipynb #b810f9ff
-def _rng_state(dls):
-    "Every random generator a training epoch draws from: torch (CPU, CUDA), numpy, Python, and each fastai DataLoader's own."
-    np_state = np.random.get_state()
-    res = dict(torch=torch.get_rng_state(), python=random.getstate(),
-               numpy=(np_state[0], np_state[1].tolist(), *np_state[2:]),
-               loaders=[dl.rng.getstate() if isinstance(getattr(dl, 'rng', None), random.Random) else None
-                        for dl in getattr(dls, 'loaders', [])])
-    if torch.cuda.is_available() and torch.cuda.is_initialized(): res['cuda'] = torch.cuda.get_rng_state_all()
-    return res
-
-def _set_rng_state(st, dls):
-    torch.set_rng_state(st['torch'])
-    random.setstate(st['python'])
-    name, keys, *rest = st['numpy']
-    np.random.set_state((name, np.array(keys, dtype=np.uint32), *rest))
-    for dl, s in zip(getattr(dls, 'loaders', []), st['loaders']):
-        if s is not None and isinstance(getattr(dl, 'rng', None), random.Random): dl.rng.setstate(s)
-    if 'cuda' in st and torch.cuda.is_available() and len(st['cuda']) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all(st['cuda'])
-
 def _load_model_file(path, device):
     "A file written by fastai's `save_model`, loaded with `weights_only` and the numpy types fastai's hyper-parameters use."
     safe = [L, np.dtype, _np_core.multiarray.scalar, *[getattr(np.dtypes, t) for t in np.dtypes.__all__]]
