@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_data.ipynb #a6270a34
 from __future__ import annotations
-import os, random, re, math, time, hashlib, multiprocessing
+import os, random, re, math, time, hashlib, multiprocessing, warnings
 from .core import *
 from fastai.vision.all import *
 
@@ -190,24 +190,46 @@ def cache_folder(folder=None):
     "Where decoded-image caches live: `folder`, else $FASTRES_CACHE, else `~/.cache/fastres`."
     return Path(folder or os.environ.get('FASTRES_CACHE') or '~/.cache/fastres').expanduser()
 
-def _fingerprint(items, presize, method):
-    "A short hash of what a cache depends on: every item's name, size and modification time, and the resizing."
+def _steps(decode):
+    "The names of the steps of the item pipeline `decode` (a fastai `Pipeline`, or one function), fastai's `noop` left out."
+    names = [getattr(f, 'name', None) or getattr(f, '__qualname__', None) or type(f).__name__ for f in getattr(decode, 'fs', [decode])]
+    return [n.strip() for n in names if n != 'noop']
+
+def _resolve(items, decode):
+    "What `decode` makes of each item before its last step, the decoder: the image file, for a `get_x` or `ColReader`; `None` where that fails."
+    fs = [f for f in list(getattr(decode, 'fs', []))[:-1] if getattr(f, 'name', None) != 'noop']
+    if not fs: return list(items)
+    def res(o):
+        try:
+            for f in fs: o = f(o)
+            return o
+        # Fingerprinted by `str(item)` alone then: a change to its file goes unseen (decoding it is likely to fail anyway)
+        except Exception: return None
+    return [res(o) for o in items]
+
+def _fingerprint(items, presize, method, decode=PILImage.create, files=None):
+    "A short hash of what a cache depends on: every item, the file it resolves to, that file's size and modification time; the item pipeline and the resizing."
     h = hashlib.sha1(f'v{_CACHE_VERSION} {presize} {method}\n'.encode())
-    for o in items:
+    # fastai's own image decoding adds nothing (the file name tells PILImage and PILImageBW apart by their channels): the
+    # key of a cache of files is then what it was before the pipeline counted, and caches built then stay valid.
+    if (steps := _steps(decode)) != ['PILBase.create']: h.update(f'{steps}\n'.encode())
+    for o, f in zip(items, ifnone(files, _resolve(items, decode))):
         h.update(str(o).encode())
-        if isinstance(o, (str, Path)) and os.path.isfile(o):
-            st = os.stat(o)
+        if f is not None and str(f) != str(o): h.update(f' -> {f}'.encode())  # (names under another folder: another dataset)
+        if isinstance(f, (str, Path)) and os.path.isfile(f):
+            st = os.stat(f)
             h.update(f' {st.st_size} {st.st_mtime_ns}'.encode())
         h.update(b'\n')
     return h.hexdigest()[:16]
 
-def _cache_name(items, presize, method, channels=3):
-    "A file name that says what is inside: the items' common folder, their number, the size, the channels if not 3, and the fingerprint."
-    try: stem = Path(os.path.commonpath([str(o) for o in items])).name
+def _cache_name(items, presize, method, channels=3, decode=PILImage.create, files=None):
+    "A file name that says what is inside: the files' common folder, their number, the size, the channels if not 3, and the fingerprint."
+    files = ifnone(files, _resolve(items, decode))
+    try: stem = Path(os.path.commonpath([str(f) for f in files if isinstance(f, (str, Path))])).name
     except (ValueError, TypeError): stem = ''
     stem = re.sub(r'[^\w.-]+', '_', stem)[:40] or 'images'
     ch = '' if channels == 3 else f'-{channels}ch'  # (a grey DataBlock over the same files gets a cache of its own)
-    return f"{stem}-{len(items)}-{presize}px-{method}{ch}-{_fingerprint(items, presize, method)}.npy"
+    return f"{stem}-{len(items)}-{presize}px-{method}{ch}-{_fingerprint(items, presize, method, decode, files)}.npy"
 
 # %% ../nbs/05_data.ipynb #609c46f6
 class ImageCache:
@@ -263,6 +285,15 @@ def _decode(item, presize, method, decode):
     a = np.asarray(Resize(presize, method=method)(img, split_idx=1), dtype=np.uint8)
     return a[..., None] if a.ndim == 2 else a
 
+def _not_square(files, n=16):
+    "(file, (width, height)) for the first of up to `n` of `files`, spread over them, that is not square; read from the headers alone."
+    paths = [f for f in files if isinstance(f, (str, Path))]
+    for f in paths[::max(1, len(paths)//n)][:n]:
+        try:
+            with Image.open(f) as im: size = im.size
+        except Exception: continue  # (not an image PIL can open: the decoder says so, or knows better)
+        if size[0] != size[1]: return f, size
+
 def _decode_one(i): return _decode(_build['items'][i], _build['presize'], _build['method'], _build['decode'])
 
 def _fill_rows(rows):
@@ -301,8 +332,14 @@ def image_cache(items, presize=160, method='crop', folder=None, decode=PILImage.
     if method not in (ResizeMethod.Crop, ResizeMethod.Squish, ResizeMethod.Pad):
         raise FastresError(f"method must be one of fastai's ResizeMethod values 'crop', 'squish' or 'pad', not {method!r}.")
     channels = _decode(items[0], presize, method, decode).shape[-1]  # (one image: the decoder's channels are part of the name)
-    file = cache_folder(folder)/_cache_name(items, presize, method, channels)
+    files = _resolve(items, decode)
+    file = cache_folder(folder)/_cache_name(items, presize, method, channels, decode, files)
     if not file.exists():
+        if method == ResizeMethod.Crop and (odd := _not_square(files)):
+            warnings.warn(f"These images are not square ({odd[0]} is {odd[1][0]}x{odd[1][1]}): the cache keeps the centre square of each, "
+                          "so training never sees their sides (a 4:3 photo's centre square is 75% of its width), where cache=False's "
+                          "Resize takes a random square along the long side every epoch. To train on whole photos use cache=False, or "
+                          "method='squish' with photo_aspect=their width/height (4/3 for 4:3 landscapes).")
         file.parent.mkdir(parents=True, exist_ok=True)
         _build_cache(items, file, presize, method, decode, ifnone(n_workers, defaults.cpus), verbose)
     return ImageCache(file, method)
@@ -432,7 +469,10 @@ def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_s
         raise FastresError("cached_dls needs a training and a validation split: give the DataBlock a splitter.")
     shuffle, drop_last = kwargs.pop('shuffle', True), kwargs.pop('drop_last', True)  # (the training loader's; validation does neither)
     if drop_last: _check_bs(bs, len(dsets.splits[0]))
-    cache = image_cache(dsets.items, presize, method, folder, decode=dsets.tls[0].tfms, n_workers=decode_workers, verbose=verbose)
+    items = dsets.items
+    # A DataFrame's items are its rows, as fastai's `TfmdLists` reads them (`list(df)` would be its column names)
+    if isinstance(items, pd.DataFrame): items = [items.iloc[i] for i in range(len(items))]
+    cache = image_cache(items, presize, method, folder, decode=dsets.tls[0].tfms, n_workers=decode_workers, verbose=verbose)
     ys = [dsets.tls[1][i] for i in range(len(dsets))]
     norm = ifnone(batch_tfms, [t for t in dblock.batch_tfms if isinstance(t, Normalize)] or None)  # the block's own, if any
     if norm is None:
