@@ -18,3 +18,9 @@ from .cli import *
 from .distributed import *
 from .recipes import *
 from .finetune import *
+
+# What `from fastres import *` gives: every public name above except fastres's own submodules (`data`, `learner`,
+# `core`, ...), which would overwrite a user's variables of those names. fastai's modules (torch, nn, F, np, plt) stay.
+import types as _types
+__all__ = [_n for _n, _o in list(globals().items()) if not _n.startswith('_')
+           and not (isinstance(_o, _types.ModuleType) and _o.__name__.startswith(__name__ + '.'))]

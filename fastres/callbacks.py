@@ -19,6 +19,7 @@ import fastai.layers
 from .core import *
 from .layers import ConvLayer, ResBlock
 from .summary import model_flops
+from .learner import _NOT_RANKED
 
 # %% auto #0
 __all__ = ['Throughput', 'model_blocks', 'ResidualStats', 'plot_depth', 'precise_bn', 'PreciseBN', 'WeightAverage',
@@ -69,6 +70,9 @@ class Throughput(Callback):
         if self.train_s is None: return  # nothing trained: `learn.validate()` or a skipped epoch
         # Whole images per second: an int also prints in a narrow console table column
         self.recorder.log += [round(self.n_imgs/self.train_s), time.perf_counter() - self.t_epoch]
+
+_NOT_RANKED.update(Throughput.columns)  # speeds, not metrics: `lr_sweep` (06_learner) does not rank its runs by them
+
 
 # %% ../nbs/07_callbacks.ipynb #e20211f3
 _block_types = (ResBlock, ConvLayer, fastai.layers.ResBlock, fastai.layers.ConvLayer, BasicBlock, Bottleneck)

@@ -65,6 +65,7 @@ class CPUMixedPrecision(Callback):
         store_attr(); self.on = None
     def __repr__(self): return f"{type(self).__name__}(dtype={self.dtype})"  # (in `learn.cbs`: which path is on)
     def before_fit(self):
+        self.switch_off()  # (anything a stopped batch left on)
         if self.channels_last: self.learn.model.to(memory_format=torch.channels_last)
         # made once per fit, entered for each batch (the tuner for training batches only) and left after its loss
         self.autocast = torch.autocast('cpu', dtype=self.dtype) if self.dtype != torch.float32 else None
@@ -81,7 +82,27 @@ class CPUMixedPrecision(Callback):
     def after_pred(self): self.learn.pred = to_float(self.pred)  # metrics and loss in fp32
     def after_loss(self): self.on.close()
     def after_batch(self): self.on.close()  # in case a callback cancelled the batch before the loss
-    def after_fit(self): self.on.close(); self.autocast = self.tuner = self.relu = self.bn = self.on = None  # (a Learner exported after fitting pickles its callbacks)
+    def after_fit(self): self.switch_off()
+    def leave_batch(self):
+        "Leave the batch's autocast and torch-function modes (the next batch enters them again)."
+        if getattr(self, 'on', None) is not None: self.on.close()
+    def switch_off(self):
+        "Leave the batch's autocast and torch-function modes, and drop them (a Learner exported after fitting pickles its callbacks)."
+        self.leave_batch()
+        self.autocast = self.tuner = self.relu = self.bn = self.on = None
+
+# fastai calls no event when a batch stops on an exception that is not one of its Cancel*s (`after_fit` neither): Ctrl-C,
+# or an error in the model or the loss, would leave the autocast and modes of `before_batch` on for the rest of the process.
+_fastai_one_batch = getattr(Learner.one_batch, '_fastai', Learner.one_batch)  # (fastai's, also when this cell runs again)
+@patch
+def one_batch(self:Learner, i, b):
+    "fastai's `one_batch`; a batch stopped by any exception leaves nothing of `CPUMixedPrecision` (a callback's `leave_batch`) on."
+    try: _fastai_one_batch(self, i, b)
+    except BaseException:  # (fastai's CancelEpoch/CancelValid go on with the fit: the next batch enters the modes again)
+        for cb in self.cbs:
+            if hasattr(type(cb), 'leave_batch'): cb.leave_batch()  # (`CPUMixedPrecision`'s)
+        raise
+Learner.one_batch._fastai = _fastai_one_batch
 
 # %% ../nbs/06_learner.ipynb #57c5a912
 def _learn_device(learn):
@@ -100,12 +121,15 @@ def _warn_emulated_bf16():
 @patch
 def set_precision(self:Learner, precision='auto', **kwargs):
     "Train in `precision`: 'auto' (the fastest correct one on this device), 'fp16' (CUDA), 'bf16' or 'fp32' (no mixed precision; by 'auto' on a CPU, with channels-last and tuned convolutions). `kwargs`: for fastai's `MixedPrecision` (CUDA)."
+    precision = getattr(precision, 'value', precision)  # (fastai's `AMPMode.BF16` is 'bf16')
     if precision not in PRECISIONS: raise FastresError(f"Unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}.")
     device = _learn_device(self)
     auto = precision == 'auto'
     if auto: precision = best_precision(device)
     if precision == 'fp16' and device.type != 'cuda':
-        raise FastresError(f"fp16 mixed precision needs a CUDA GPU but this Learner is on {device.type}: use 'bf16' or 'auto'.")
+        fix = ("set_precision('bf16') (this CPU does bf16 natively) or set_precision('auto')" if _cpu_has_fast_bf16() else
+               "set_precision('auto') (fp32 with channels-last and tuned convolutions; this CPU has no native bf16, where bf16 is several times slower)")
+        raise FastresError(f"fp16 mixed precision needs a CUDA GPU but this Learner is on {device.type}: use {fix}.")
     if precision == 'bf16' and device.type == 'cpu' and not _cpu_has_fast_bf16(): _warn_emulated_bf16()  # (asked for: 'auto' never picks it there)
     if self.cbs.filter(lambda cb: isinstance(cb, CPUMixedPrecision)): self.model.to(memory_format=torch.contiguous_format)
     self.remove_cbs([MixedPrecision, CPUMixedPrecision])
@@ -129,9 +153,9 @@ def to_bf16(self:Learner):
 
 @patch
 @delegates(GradScaler)
-def to_fp16(self:Learner, **kwargs):
-    "Set `Learner` to float16 mixed precision with fastai's `MixedPrecision` (CUDA only; `kwargs` for its `GradScaler`), as `set_precision('fp16')`."
-    return self.set_precision('fp16', **kwargs)
+def to_fp16(self:Learner, amp_mode='fp16', **kwargs):
+    "Set `Learner` to mixed precision `amp_mode` (fastai's: 'fp16', CUDA only, or 'bf16', also an `AMPMode`) as `set_precision(amp_mode)`; `kwargs` for fastai's `MixedPrecision` and its `GradScaler`."
+    return self.set_precision(amp_mode, **kwargs)
 
 
 # %% ../nbs/06_learner.ipynb #18a92995
@@ -715,6 +739,7 @@ def tune_malloc(keep_bytes=2**30):
     return _malloc_tuned
 
 # %% ../nbs/06_learner.ipynb #a26449b0
+import difflib, re
 _LEARNER_ARGS = set(inspect.signature(Learner.__init__).parameters) - {'self', 'dls', 'model'}
 
 def _c_in(dls):
@@ -748,18 +773,38 @@ def _single_label(dls):
     loss = getattr(dls.train_ds, 'loss_func', None)
     return loss is None or isinstance(getattr(loss, 'func', loss), (nn.CrossEntropyLoss, LabelSmoothingCrossEntropy))
 
+def _model_error(make, e, kwargs):
+    "A `FastresError` for a model constructor that refused a keyword (`e`, its TypeError or FastresError), or None for another error."
+    m = re.search(r"unexpected keyword argument '(\w+)'", str(e))
+    if m is None: return None
+    name, arch = m.group(1), getattr(getattr(make, 'func', make), '__name__', repr(make))
+    if name in ('n_out', 'c_in') and name not in kwargs:  # (resnet_learner passes them: a torchvision or timm constructor)
+        call = ', '.join([*map(repr, getattr(make, 'args', ())), 'num_classes=n_out', '**kw'])  # (a partial's own arguments first)
+        return FastresError(f"{arch} does not take n_out and c_in, which resnet_learner gives its architecture (fastres's take them: "
+            "a name in ARCHS or a constructor of fastres's ResNets). For a torchvision or timm model use fastai's `vision_learner` "
+            "(it takes torchvision constructors and timm names), or `Learner(dls, model)` with the model built for the data, or "
+            f"map the arguments: `resnet_learner(dls, lambda n_out, c_in, **kw: {arch}({call}))` (3-channel input).")
+    if close := difflib.get_close_matches(name, _OWN_ARGS, n=1):
+        return FastresError(f"resnet_learner has no argument {name!r}: did you mean {close[0]}? (An argument that is neither "
+                            f"resnet_learner's nor fastai Learner's goes to the model, and {arch} does not take it either.)")
+    return FastresError(f"{arch} does not take that argument ({e}). Keyword arguments of resnet_learner go to fastai's Learner "
+                        "or else to the model constructor.")
+
 def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., metrics=None, opt='adam', lr=defaults.lr,
                    wd=None, precision='auto', fused=True, path='.', cbs=None, n_out=None, c_in=None, **kwargs) -> Learner:
     "A `Learner` training `arch` (a name or constructor, kept in `learn.arch`) on `dls`; `n_out` and `c_in` come from the data."
     _check_hypers(lr, wd, label_smoothing)
     make = get_arch(arch)
-    n_out, c_in = _n_out(dls, n_out), ifnone(c_in, _c_in(dls))
+    n_out, data_c_in = _n_out(dls, n_out), _c_in(dls)
+    if c_in is not None and c_in != data_c_in:  # (it would fail only in training, at the first convolution)
+        raise FastresError(f"c_in={c_in!r}, but the DataLoaders' images have {data_c_in} channels: leave c_in out to take it "
+                           "from the data (or open the images with as many channels, e.g. `ImageBlock(PILImageBW)` for 1).")
+    c_in = data_c_in
     learn_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _LEARNER_ARGS}
     try: model = make(n_out=n_out, c_in=c_in, **kwargs)
-    except TypeError as e:
-        if 'unexpected keyword' not in str(e): raise
-        raise FastresError(f"{getattr(make, '__name__', make)} does not take that argument ({e}). Keyword arguments of "
-                           "resnet_learner go to fastai's Learner or else to the model constructor.") from None
+    except (TypeError, FastresError) as e:
+        if (err := _model_error(make, e, kwargs)) is None: raise
+        raise err from None
     single = _single_label(dls)
     if loss_func is None and single:
         loss_func = LabelSmoothingCrossEntropyFlat(eps=label_smoothing) if label_smoothing else CrossEntropyLossFlat()
@@ -775,6 +820,22 @@ def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., me
     learn.arch = arch  # (as fastai's `vision_learner` does: what was asked for, a name or a constructor)
     if _learn_device(learn).type == 'cpu': tune_malloc()  # see above: no page faults for every step's memory
     return learn.set_precision(precision)
+
+_OWN_ARGS = sorted((set(inspect.signature(resnet_learner).parameters) | _LEARNER_ARGS) - {'dls', 'kwargs'})  # (a typo of one: 'did you mean')
+
+
+# %% ../nbs/06_learner.ipynb #c9d0bd96
+from fastai.vision.learner import _xresnet_split
+
+def _fastres_resnet_split(m):
+    "fastai's `_resnet_split` for a fastres resnet's body (stem, max pool, 4 stages): the stem and first two stages, the last two, the head."
+    return L(m[0][:4], m[0][4:], m[1:]).map(params)
+
+# fastai's xresnets have the same layout as fastres's (3-conv stem, pool, 4 stages, 4-layer head); torchvision's resnets another
+for _name in [getattr(k, '__name__', None) for k in list(model_meta)]:
+    if _name in ARCHS and re.fullmatch(r'x?resnet\d+', _name):
+        model_meta[get_arch(_name)] = {'cut': -4, 'split': _xresnet_split if _name.startswith('x') else _fastres_resnet_split,
+                                       'stats': imagenet_stats}
 
 # %% ../nbs/06_learner.ipynb #004e11bb
 @dataclass
@@ -841,11 +902,15 @@ def plot_lr_curves(curves, suggestion='valley', skip_end=5, ax=None, title=None,
     return ax
 
 # %% ../nbs/06_learner.ipynb #562e7427
-def _lower_is_better(name): return 'loss' in name or 'error' in name  # fastai's rule (`TrackerCallback`)
+# fastai's error metrics whose names say neither 'loss' nor 'error' (`rmse` and `exp_rmspe` are named after their functions)
+_LOWER_METRICS = {'mae', 'mse', 'msle', '_rmse', 'rmse', '_exp_rmspe', 'exp_rmspe', 'perplexity'}
+def _lower_is_better(name): return 'loss' in name or 'error' in name or name in _LOWER_METRICS  # fastai's rule (`TrackerCallback`), and those
+
+_NOT_RANKED = {'run', 'lr', 'train_loss', 'valid_loss', 'seconds'}  # columns of a sweep that are no metric (07's `Throughput` adds its own)
 
 def _sweep_sort_keys(df):
     "The columns that rank a sweep (its first metric, then the validation loss), and for each whether lower is better."
-    metrics = [c for c in df.columns if c not in ('run', 'lr', 'train_loss', 'valid_loss', 'seconds')]
+    metrics = [c for c in df.columns if c not in _NOT_RANKED]
     by = metrics[:1] + ['valid_loss']
     return by, [_lower_is_better(c) for c in by]
 

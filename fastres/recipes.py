@@ -16,7 +16,7 @@ from .learner import resnet_learner, get_opt
 from .callbacks import PreciseBN
 
 # %% auto #0
-__all__ = ['max2_kernels', 'BLUR_POOLS', 'BlurPool', 'MaxBlurPool', 'blur_pool_kwargs', 'with_blur_pool', 'SelfAttention',
+__all__ = ['max2_kernels', 'BLUR_POOLS', 'BlurPool', 'MaxBlurPool', 'blur_pool_kwargs', 'with_blur_pool', 'SimpleSelfAttention',
            'add_self_attention', 'recipe_model', 'with_blur_conv', 'Recipe']
 
 # %% ../nbs/10_recipes.ipynb #0cc3ac89
@@ -56,8 +56,9 @@ max2_kernels = CompiledKernels(_max2, _max2_grad, _check_max2, prep=_any_batch, 
 max2_kernels.__doc__ = "`MaxBlurPool`'s max step and its gradient as compiled CPU kernels (one pass over memory each), or None where compiling fails."
 
 def _max_2x2(x):
-    "`_max2` of `x`: the compiled kernels for a CPU batch, PyTorch's max pool otherwise (and inside `torch.compile`, which fuses its own)."
-    if x.device.type == 'cpu' and x.dim() == 4 and not torch.compiler.is_compiling() and max2_kernels():
+    "`_max2` of `x`: the compiled kernels for a CPU batch, PyTorch's max pool otherwise (inside `torch.compile`, which fuses its own, and `torch.jit.trace`, which cannot record a compiled function)."
+    if (x.device.type == 'cpu' and x.dim() == 4 and not torch.compiler.is_compiling() and not torch.jit.is_tracing()
+        and max2_kernels()):
         return max2_kernels.apply(x)  # a `TensorImage` stays one
     # Max pooling's own padding (-inf) on both sides, the first row and column dropped: the same values and gradients
     # as repeating the far edges, without the replicate pad, whose backward fails under torch.compile (torch 2.14).
@@ -131,7 +132,7 @@ def with_blur_pool(model, **kwargs):
     return model
 
 # %% ../nbs/10_recipes.ipynb #a84ae757
-class SelfAttention(SimpleSelfAttention):
+class SimpleSelfAttention(SimpleSelfAttention):  # (fastai's, imported above: a drop-in for it)
     "fastai's `SimpleSelfAttention` (same values and parameters) computed without copies on channels-last input, which it keeps."
     def forward(self, x):
         cl = x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
@@ -151,13 +152,13 @@ def _stages(model):
     return [m for m in model.children() if isinstance(m, nn.Sequential) and len(m) and all(isinstance(b, ResBlock) for b in m)]
 
 def add_self_attention(model, stage=0, sym=False):
-    "`model` (a fastres `ResNet`) with `SelfAttention` at the end of the residual branch of the last block of `stage`."
+    "`model` (a fastres `ResNet`) with `SimpleSelfAttention` at the end of the residual branch of the last block of `stage`."
     stages = _stages(model)
     if not -len(stages) <= stage < len(stages):
         raise FastresError(f"The model has {len(stages)} stages of ResBlocks; stage {stage} does not exist.")
     block = stages[stage][-1]
     n = [m for m in block.convs.modules() if isinstance(m, nn.modules.conv._ConvNd)][-1].out_channels
-    block.convs.append(SelfAttention(n, ks=1, sym=sym))
+    block.convs.append(SimpleSelfAttention(n, ks=1, sym=sym))
     return model
 
 def recipe_model(arch, self_attention=False, blur_pool=False, blur_conv=False, **kwargs):
@@ -167,6 +168,11 @@ def recipe_model(arch, self_attention=False, blur_pool=False, blur_conv=False, *
     if self_attention: add_self_attention(m)
     if blur_conv: with_blur_conv(m)
     return with_blur_pool(m, **blur) if blur else m
+
+# %% ../nbs/10_recipes.ipynb #682567cd
+# Its name until 0.1: learners exported before pickle it as `fastres.recipes.SelfAttention`. Not in `__all__`, so that
+# `from fastres import *` leaves fastai's `SelfAttention` (a different layer: query, key and value convolutions) alone.
+SelfAttention = SimpleSelfAttention
 
 # %% ../nbs/10_recipes.ipynb #b1c0a2d2
 def with_blur_conv(model, blur=3):
