@@ -273,7 +273,7 @@ class WeightAverage(_FitEnd):
         if not 0 <= start < 1:
             raise FastresError(f"WeightAverage(start={start}): start is a fraction of training, in [0, 1), e.g. 0.75 for the last quarter.")
         store_attr()
-        self.avg, self.n, self.swapped, self.exported = None, 0, False, False
+        self.avg, self.n, self.swapped = None, 0, False
 
     def _tensors(self):
         "The model's floating-point weights and buffers, sharing their storage."
@@ -292,7 +292,7 @@ class WeightAverage(_FitEnd):
 
     def swap(self):
         "Exchange the model's weights (and BatchNorm statistics) with the average."
-        if self.avg is None and self.exported:
+        if self.avg is None and self.n:  # steps were averaged, the copy is gone: `__getstate__` left it out
             raise FastresError("This WeightAverage comes from `learn.export()`, which kept the averaged weights in the model and "
                                "not the last step's: swap() before exporting to keep those (or save them with `learn.save`).")
         if self.avg is None: raise FastresError("WeightAverage has no average yet: train with it first (its `start` may not have been reached).")
@@ -305,7 +305,7 @@ class WeightAverage(_FitEnd):
         # `learn.export()` pickles the callbacks: with the average swapped in, `avg` holds the last step's weights, a
         # second copy of the model that doubled the export's size (an export is for inference)
         state = super().__getstate__()
-        if self.swapped: state.update(avg=None, swapped=False, exported=True)
+        if self.swapped: state.update(avg=None, swapped=False)
         return state
 
     def before_validate(self):

@@ -159,19 +159,23 @@ def _check_stage(s):
     if not (is_number(b) and b > 0):
         raise FastresError(f"The stage {s}: its bot_mul (bottleneck width / stage width) must be a positive number such as 1 or 0.25, not {b!r}.")
 
+def _widened(width, bot_mul, widen):
+    "A stage's width and bottleneck (hidden) width after `widen`."
+    w = int(width*widen)
+    return w, int(round(w*bot_mul))
+
 def _fits(arch, widen):
     "Whether every stage of `arch`, widened by `widen`, splits its bottleneck into whole groups."
-    return all(g is None or (nh := int(round(int(w*widen)*b))) > 0 and not nh % g for _, w, g, b in arch)
+    return all(g is None or (nh := _widened(w, b, widen)[1]) > 0 and not nh % g for _, w, g, b in arch)
 
 def _bottleneck(width, group_width, bot_mul, widen=1., good_widens=()):
     "Width, hidden width and number of groups of an AnyNet stage after `widen`, checked to be compatible (`group_width=None`: dense)."
-    w = int(width*widen)
-    nh = int(round(w*bot_mul))
+    w, nh = _widened(width, bot_mul, widen)
     if nh < 1: raise FastresError(f"A stage of width {w} with bot_mul {bot_mul} has a bottleneck of {nh} channels: raise bot_mul"
                                   f"{f' or widen (now {widen})' if widen != 1 else ''}.")
     if group_width is None: return w, nh, 1
     if nh % group_width:
-        if widen != 1 and not int(round(width*bot_mul)) % group_width:  # the stage as written fits: widen broke it
+        if widen != 1 and not _widened(width, bot_mul, 1)[1] % group_width:  # the stage as written fits: widen broke it
             ok = ', '.join(f'widen={f}' for f in good_widens) or 'widen=1'
             raise FastresError(f"widen={widen} turns a stage of width {width} into one of width {w}, with a bottleneck of {nh} channels (bot_mul {bot_mul}), "
                                f"which is not a multiple of its group width {group_width}: pass a widen that keeps each bottleneck "

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_layers.ipynb #34b0d927
 from __future__ import annotations
-import difflib, inspect
+import difflib, functools, inspect
 from fastai.basics import *
 from fastai.layers import NormType, AvgPool, SEModule
 from .core import *
@@ -41,9 +41,10 @@ _FASTAI_ONLY = {  # fastai's xresnet, ResBlock and ConvLayer options, and what f
 }
 _TO = "build the model, then move it with `model.to(device, dtype)` (given here, they would reach the convolutions only, not the norms and the rest)"
 
+@functools.cache  # (asked by every block and conv a builder makes: a signature once per class)
 def _arg_names(f):
     "The arguments of function or class `f` that can be passed by name (`self` left out)."
-    return [p.name for p in inspect.signature(f).parameters.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return tuple(p.name for p in inspect.signature(f).parameters.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
 
 def _check_kwargs(kwargs, accepted, owner, refused=None):
     "A `FastresError` for the first of `kwargs` that `owner` does not take (`accepted` None: any but `refused` and fastai's own)."
@@ -81,7 +82,7 @@ class ConvLayer(nn.Sequential):
     "Convolution (`ni`→`nf` channels) then `norm_type` norm then `act_cls`; `preact=True` gives norm → act → conv."
     def __init__(self, ni, nf, ks=3, stride=1, padding=None, groups=1, bias=None, ndim=2,
                  norm_type=NormType.Batch, act_cls=defaults.activation, transpose=False, preact=False, **kwargs):
-        _check_kwargs(kwargs, _arg_names(ConvLayer) + list(_CONV_KWARGS) + (['output_padding'] if transpose else []), 'ConvLayer',
+        _check_kwargs(kwargs, [*_arg_names(ConvLayer), *_CONV_KWARGS, *(['output_padding'] if transpose else [])], 'ConvLayer',
                       refused={})  # (a ConvLayer gives `device` and `dtype` to its norm too)
         _check_sizes('ConvLayer', ni=ni, nf=nf, ks=ks, stride=stride, groups=groups)
         if ni % groups or nf % groups:
@@ -152,7 +153,7 @@ class ResBlock(Module):
                  act_cls=defaults.activation, ndim=2, reduction=None, **kwargs):
         if shortcut not in (*SHORTCUTS, None):
             raise FastresError(f"shortcut must be 'avg' (ResNet-D), 'max' (max-pooled), 'conv' (strided 1x1) or None (plain), not {shortcut!r}.")
-        _check_kwargs(kwargs, _arg_names(ResBlock) + list(_RESBLOCK_KWARGS), 'ResBlock')
+        _check_kwargs(kwargs, [*_arg_names(ResBlock), *_RESBLOCK_KWARGS], 'ResBlock')
         _check_act(act_cls)
         _check_sizes('ResBlock', expansion=expansion, ni=ni, nf=nf, stride=stride, groups=groups, **({} if nh is None else dict(nh=nh)))
         if not (is_whole(ks) and ks >= 1 and ks % 2):
