@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_data.ipynb #a6270a34
 from __future__ import annotations
-import os, random, re, math, time, hashlib, multiprocessing, warnings
+import os, random, re, math, time, hashlib, multiprocessing
 from .core import *
 from fastai.vision.all import *
 
@@ -186,6 +186,8 @@ def get_dls(dataset='imagenette', size=128, bs=64, path=None, presize=None, min_
 # %% ../nbs/05_data.ipynb #01939333
 _CACHE_VERSION = 1  # bump when the layout or the resizing of caches changes: old files are then ignored
 
+_SIZES = b'fastres sizes\n'  # after a crop cache's images: this, then each photo's (height, width) as int32s
+
 def cache_folder(folder=None):
     "Where decoded-image caches live: `folder`, else $FASTRES_CACHE, else `~/.cache/fastres`."
     return Path(folder or os.environ.get('FASTRES_CACHE') or '~/.cache/fastres').expanduser()
@@ -233,7 +235,7 @@ def _cache_name(items, presize, method, channels=3, decode=PILImage.create, file
 
 # %% ../nbs/05_data.ipynb #609c46f6
 class ImageCache:
-    "Images decoded once, stored as a uint8 array (n, h, w, channels) in the `.npy` `file`; `read(rows)` returns a batch."
+    "Images decoded once, stored as a uint8 array (n, h, w, channels) in the `.npy` `file`; `read(rows)` returns a batch, `sizes` the photos' in them."
     def __init__(self, file, method='crop'):
         self.file, self.method = Path(file), method
         with open(self.file, 'rb') as f:
@@ -244,10 +246,19 @@ class ImageCache:
         if dtype != np.uint8 or fortran or len(self.shape) != 4:
             raise FastresError(f"{self.file} is not a fastres image cache. Delete it; it is rebuilt on the next call.")
         self.item_bytes, self._fd = int(np.prod(self.shape[1:])), None
+        # A crop cache stores each whole photo, its short side `presize` px, centred in a square that fits most photos'
+        # long sides, and each one's (height, width) beside it: the batch transform then takes fastai's `Resize` crop
+        # anywhere along the long side. Other methods store what fastai's `Resize` makes.
+        # (numpy reads the array and ignores what follows it; a crop cache from before fastres kept the sizes has none)
+        self.sizes, end = None, self.offset + len(self)*self.item_bytes
+        if method == ResizeMethod.Crop:
+            with open(self.file, 'rb') as f:
+                f.seek(end)
+                if f.read(len(_SIZES)) == _SIZES: self.sizes = np.fromfile(f, '<i4', count=2*len(self)).reshape(-1, 2)
 
     def __len__(self): return self.shape[0]
     @property
-    def presize(self): return self.shape[1]
+    def presize(self): return int(self.sizes.min()) if self.sizes is not None else self.shape[1]  # (every photo's short side)
     def __repr__(self): return f"{type(self).__name__}({self.file.name}: {len(self)} images of {self.shape[1]}x{self.shape[2]}x{self.shape[3]})"
 
     def read(self, rows):
@@ -276,38 +287,60 @@ class ImageCache:
 # %% ../nbs/05_data.ipynb #bfd57c27
 _build = {}  # what the decoding workers need; they inherit it when forked
 
-def _decode(item, presize, method, decode):
-    "`item` decoded by `decode` and resized to a `presize` px square (fastai's `Resize`, centred), as a uint8 (h, w, channels) array."
+def _canvas(files, presize, n=64, most=0.9, longest=1.5):
+    "The side of a crop cache's squares: `presize` times the long/short ratio of the `most` share of `files` (`n` spread over them, up to `longest`)."
+    paths = [f for f in files if isinstance(f, (str, Path))]
+    ratios = []
+    for f in paths[::max(1, len(paths)//n)][:n]:
+        try:
+            with Image.open(f) as im: ratios.append(max(im.size)/min(im.size))  # (the header alone)
+        except Exception: continue  # (not an image PIL can open: the decoder says so, or knows better)
+    r = min(float(np.quantile(ratios, most)), longest) if ratios else 1.
+    return math.ceil(presize*r - 1e-6)
+
+def _decode(item, presize, method, decode, side=None):
+    "`item` decoded by `decode` as a uint8 (h, w, channels) array: fastai's `Resize` to `presize`, or for 'crop' the whole photo centred in a `side` px square; and the photo's (height, width) in it."
     try: img = decode(item)
     except Exception as e:  # (a corrupt or truncated file: name it, rather than PIL's error from deep in a worker)
         raise FastresError(f"Cannot read the image {item} ({type(e).__name__}: {str(e)[:200]}): "
                            "remove or replace the file, and the cache is built on the next call.") from None
-    a = np.asarray(Resize(presize, method=method)(img, split_idx=1), dtype=np.uint8)
-    return a[..., None] if a.ndim == 2 else a
+    if method != ResizeMethod.Crop:
+        a = np.asarray(Resize(presize, method=method)(img, split_idx=1), dtype=np.uint8)
+        return (a[..., None] if a.ndim == 2 else a), a.shape[:2]
+    # 'crop' is cropped per batch, in the photo's own frame: a fixed crop would keep only the centre of a photo that is not square.
+    # Resized so that its centre square gets exactly the pixels of fastai's `Resize` (whole pixels: interpolating between
+    # them would blur), with as much of the long side either side as the square holds (a longer photo loses its ends).
+    side, (w, h) = ifnone(side, presize), img.size
+    long, short = max(w, h), min(w, h)
+    s, at = short/presize, int(0.5*(long-short))  # photo pixels per stored pixel; where fastai's centre square starts
+    before = min(math.floor(at/s + 1e-9), (side-presize)//2)
+    after = min(math.floor((long-at-short)/s + 1e-9), side-presize-before, before+1)  # (centred: the same validation crop)
+    box, size = (at - before*s, 0, at + short + after*s, short), (presize+before+after, presize)
+    if w < h: box, size = (box[1], box[0], box[3], box[2]), size[::-1]
+    a = np.asarray(img.resize(size, Image.BILINEAR, box=box), dtype=np.uint8)
+    a = a[..., None] if a.ndim == 2 else a
+    out = np.zeros((side, side, a.shape[2]), np.uint8)
+    top, left = (side-a.shape[0])//2, (side-a.shape[1])//2
+    out[top:top+a.shape[0], left:left+a.shape[1]] = a
+    return out, a.shape[:2]
 
-def _not_square(files, n=16):
-    "(file, (width, height)) for the first of up to `n` of `files`, spread over them, that is not square; read from the headers alone."
-    paths = [f for f in files if isinstance(f, (str, Path))]
-    for f in paths[::max(1, len(paths)//n)][:n]:
-        try:
-            with Image.open(f) as im: size = im.size
-        except Exception: continue  # (not an image PIL can open: the decoder says so, or knows better)
-        if size[0] != size[1]: return f, size
-
-def _decode_one(i): return _decode(_build['items'][i], _build['presize'], _build['method'], _build['decode'])
+def _decode_one(i): return _decode(_build['items'][i], _build['presize'], _build['method'], _build['decode'], _build['side'])
 
 def _fill_rows(rows):
-    arr = np.load(_build['file'], mmap_mode='r+')
-    for i in rows: arr[i] = _decode_one(i)
+    arr, sizes = np.load(_build['file'], mmap_mode='r+'), []
+    for i in rows:
+        arr[i], hw = _decode_one(i)
+        sizes.append(hw)
     arr.flush()
-    return len(rows)
+    return rows, sizes
 
-def _build_cache(items, file, presize, method, decode, n_workers, verbose):
+def _build_cache(items, file, presize, method, decode, side, n_workers, verbose):
     tmp = file.with_name(f'{file.stem}.tmp{os.getpid()}.npy')
-    _build.update(items=items, presize=presize, method=method, decode=decode, file=tmp)
+    _build.update(items=items, presize=presize, method=method, decode=decode, side=side, file=tmp)
     start = time.perf_counter()
     try:
-        first = _decode_one(0)
+        first, hw = _decode_one(0)
+        sizes = np.zeros((len(items), 2), np.int32); sizes[0] = hw
         arr = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(items), *first.shape))
         arr[0] = first; arr.flush(); del arr
         chunks = [c for c in np.array_split(np.arange(1, len(items)), max(1, (len(items)-1)//64)) if len(c)]
@@ -315,9 +348,13 @@ def _build_cache(items, file, presize, method, decode, n_workers, verbose):
         if n_workers > 1 and fork and len(chunks) > 1:
             with multiprocessing.get_context('fork').Pool(min(n_workers, len(chunks))) as pool:
                 done = pool.imap_unordered(_fill_rows, chunks)
-                for _ in (progress_bar(done, total=len(chunks), leave=False) if verbose else done): pass
+                for rows, hw in (progress_bar(done, total=len(chunks), leave=False) if verbose else done): sizes[rows] = hw
         else:
-            for c in (progress_bar(chunks, leave=False) if verbose else chunks): _fill_rows(c)
+            for c in (progress_bar(chunks, leave=False) if verbose else chunks):
+                rows, hw = _fill_rows(c)
+                sizes[rows] = hw
+        if method == ResizeMethod.Crop:
+            with open(tmp, 'ab') as f: f.write(_SIZES + sizes.astype('<i4').tobytes())
         os.replace(tmp, file)
     finally:
         _build.clear()
@@ -325,48 +362,55 @@ def _build_cache(items, file, presize, method, decode, n_workers, verbose):
     if verbose: print(f"Decoded {len(items):,} images into {file} in {time.perf_counter()-start:.0f} s")
 
 def image_cache(items, presize=160, method='crop', folder=None, decode=PILImage.create, n_workers=None, verbose=True):
-    "An `ImageCache` of `items` decoded by `decode` and resized to `presize` px (fastai `Resize`, centred), built once and then reused."
+    "An `ImageCache` of `items` decoded by `decode` and resized by fastai's `Resize` to `presize` px ('crop': each whole photo, short side `presize`), built once and then reused."
     _check_positive(presize=presize)
     items = list(items)
     if not items: raise FastresError("No items to cache: check the DataBlock's get_items or the source.")
     if method not in (ResizeMethod.Crop, ResizeMethod.Squish, ResizeMethod.Pad):
         raise FastresError(f"method must be one of fastai's ResizeMethod values 'crop', 'squish' or 'pad', not {method!r}.")
-    channels = _decode(items[0], presize, method, decode).shape[-1]  # (one image: the decoder's channels are part of the name)
     files = _resolve(items, decode)
+    side = _canvas(files, presize) if method == ResizeMethod.Crop else presize
+    channels = _decode(items[0], presize, method, decode, side)[0].shape[-1]  # (one image: the decoder's channels are part of the name)
     file = cache_folder(folder)/_cache_name(items, presize, method, channels, decode, files)
-    if not file.exists():
-        if method == ResizeMethod.Crop and (odd := _not_square(files)):
-            warnings.warn(f"These images are not square ({odd[0]} is {odd[1][0]}x{odd[1][1]}): the cache keeps the centre square of each, "
-                          "so training never sees their sides (a 4:3 photo's centre square is 75% of its width), where cache=False's "
-                          "Resize takes a random square along the long side every epoch. To train on whole photos use cache=False, or "
-                          "method='squish' with photo_aspect=their width/height (4/3 for 4:3 landscapes).")
-        file.parent.mkdir(parents=True, exist_ok=True)
-        _build_cache(items, file, presize, method, decode, ifnone(n_workers, defaults.cpus), verbose)
+    # (a crop cache written before the photos' sizes were kept, which held their centre squares, is built again in its place)
+    if file.exists() and ((c := ImageCache(file, method)).sizes is not None or method != ResizeMethod.Crop): return c
+    file.parent.mkdir(parents=True, exist_ok=True)
+    _build_cache(items, file, presize, method, decode, side, ifnone(n_workers, defaults.cpus), verbose)
     return ImageCache(file, method)
 
 # %% ../nbs/05_data.ipynb #62db9ef7
+def _per_image(v, n, dtype=torch.float32):
+    "`v`, one number or one per image, as a tensor of `n` values."
+    return torch.as_tensor(v, dtype=dtype).reshape(-1).expand(n)
+
 def random_crop_boxes(n, h, w, min_scale=0.35, ratio=(3/4, 4/3), max_scale=1., tries=10):
-    "`n` crop boxes (left, top, width, height) in pixels of an `h`x`w` image, drawn as fastai's `RandomResizedCrop` draws one."
+    "`n` crop boxes (left, top, width, height) in pixels of an `h`x`w` image (or one `h` and `w` per image), drawn as fastai's `RandomResizedCrop` draws one."
+    h, w = _per_image(h, n)[:, None], _per_image(w, n)[:, None]
     area = torch.empty(n, tries).uniform_(min_scale, max_scale) * (h*w)
     aspect = torch.empty(n, tries).uniform_(math.log(ratio[0]), math.log(ratio[1])).exp()
     cw, ch = (area*aspect).sqrt().round(), (area/aspect).sqrt().round()
     fits = (cw <= w) & (ch <= h)
     first = fits.to(torch.uint8).argmax(1, keepdim=True)  # the first try that fits
-    cw, ch = cw.gather(1, first)[:, 0], ch.gather(1, first)[:, 0]
+    cw, ch, h, w = cw.gather(1, first)[:, 0], ch.gather(1, first)[:, 0], h[:, 0], w[:, 0]
     left, top = (torch.rand(n)*(w-cw+1)).floor(), (torch.rand(n)*(h-ch+1)).floor()
     none = ~fits.any(1)
     if none.any():  # fastai's fallback: the largest centred box within the ratio range
-        fw, fh = (w, int(w/ratio[0])) if w/h < ratio[0] else (int(h*ratio[1]), h) if w/h > ratio[1] else (w, h)
-        cw[none], ch[none], left[none], top[none] = fw, fh, (w-fw)//2, (h-fh)//2
+        h, w = h.double(), w.double()
+        fw = torch.where(w/h > ratio[1], (h*ratio[1]).floor(), w)
+        fh = torch.where(w/h < ratio[0], (w/ratio[0]).floor(), h)
+        cw[none], ch[none] = fw[none].float(), fh[none].float()
+        left[none], top[none] = ((w-fw)/2).floor()[none].float(), ((h-fh)/2).floor()[none].float()
     return torch.stack([left, top, cw, ch], 1)
 
 def resize_crop_boxes(n, h, w, aspect=1., random=True):
-    "`n` boxes of fastai's `Resize(method='crop')` in an `h`x`w` image: the largest of width/height `aspect`, at a random place (`random`) or centred."
-    cw, ch = (w, w/aspect) if w/h < aspect else (h*aspect, h)
-    cw, ch = math.floor(cw + 1e-6), math.floor(ch + 1e-6)  # whole pixels, as fastai's crop
-    pos = torch.rand(n, 2) if random and (cw < w or ch < h) else torch.full((n, 2), 0.5)
-    left, top = (pos[:, 0]*(w-cw)).floor(), (pos[:, 1]*(h-ch)).floor()
-    return torch.stack([left, top, torch.full((n,), float(cw)), torch.full((n,), float(ch))], 1)
+    "`n` boxes of fastai's `Resize(method='crop')` in an `h`x`w` image (or one `h` and `w` per image): the largest of width/height `aspect`, at a random place (`random`) or centred."
+    h, w = _per_image(h, n, torch.float64), _per_image(w, n, torch.float64)
+    wide = w/h >= aspect
+    cw, ch = torch.where(wide, h*aspect, w), torch.where(wide, h, w/aspect)
+    cw, ch = (cw + 1e-6).floor(), (ch + 1e-6).floor()  # whole pixels, as fastai's crop
+    pos = torch.rand(n, 2) if random and ((cw < w) | (ch < h)).any() else torch.full((n, 2), 0.5)
+    left, top = (pos[:, 0]*(w-cw).float()).floor(), (pos[:, 1]*(h-ch).float()).floor()
+    return torch.stack([left, top, cw.float(), ch.float()], 1)
 
 def _affine(boxes, h, w, flip):
     "The `affine_grid` matrices that map the output grid onto each box (align_corners=False), mirrored where `flip`."
@@ -395,27 +439,33 @@ class RandomResizedCropBatch(RandTransform):
 
     def before_call(self, b, split_idx): self.do, self.valid = True, bool(split_idx)
 
-    def boxes(self, n, h, w):
-        "This call's boxes: random ones in training, the validation crop of fastai's `RandomResizedCrop` otherwise."
-        # Work in the photograph's own frame (stored width x photo_aspect). fastbook's presizing first takes
+    def boxes(self, n, h, w, sizes=None):
+        "This call's boxes in the `h`x`w` stored images: random in training, fastai's validation crop otherwise; `sizes`: the (height, width) of each photo, centred in its image."
+        # Work in each photograph's own frame (its stored width x photo_aspect). fastbook's presizing first takes
         # `Resize`'s crop of the output's shape from it (random in training, centred in validation), then
         # `RandomResizedCrop` within that. For square images of square photographs the first crop is the whole image.
-        a = self.photo_aspect
-        base = resize_crop_boxes(n, h, w*a, self.size[1]/self.size[0], random=not self.valid)
-        bh, bw = float(base[0, 3]), float(base[0, 2])
-        if not self.valid: inner = random_crop_boxes(n, int(bh), int(bw), self.min_scale, self.ratio)
+        ph, pw = (sizes.unbind(1) if sizes is not None else (h, w))
+        ph, pw, a = _per_image(ph, n, torch.float64), _per_image(pw, n, torch.float64), self.photo_aspect
+        base = resize_crop_boxes(n, ph, pw*a, self.size[1]/self.size[0], random=not self.valid).double()
+        bw, bh = base[:, 2], base[:, 3]
+        if not self.valid: inner = random_crop_boxes(n, bh, bw, self.min_scale, self.ratio).double()
         else:
             # fastai resizes the whole image to size+xtra and keeps the centre `size`: the centre share size/(size+xtra)
             xtra = math.ceil(max(self.size)*self.val_xtra/8)*8
             ch, cw = bh*self.size[0]/(self.size[0]+xtra), bw*self.size[1]/(self.size[1]+xtra)
-            inner = tensor([[(bw-cw)/2, (bh-ch)/2, cw, ch]]).expand(n, 4)
-        boxes = inner + torch.cat([base[:, :2], torch.zeros(n, 2)], 1)
-        return boxes / tensor([a, 1., a, 1.])  # back to the stored image's pixels
+            inner = torch.stack([(bw-cw)/2, (bh-ch)/2, cw, ch], 1)
+        boxes = (inner + torch.cat([base[:, :2], torch.zeros(n, 2, dtype=base.dtype)], 1)) / tensor([a, 1., a, 1.], dtype=base.dtype)
+        at = torch.stack([((w-pw)/2).floor(), ((h-ph)/2).floor()], 1)  # where each photo sits in its stored image
+        return (boxes + torch.cat([at, torch.zeros(n, 2, dtype=at.dtype)], 1)).float()
 
     def encodes(self, x:TensorImage):
         n, c, h, w = x.shape
+        sizes = getattr(x, 'sizes', None)  # (a `CachedDL` batch of a crop cache: where each photo is in its image)
+        if sizes is not None and len(sizes) != n:
+            raise FastresError(f"This batch of {n} images carries the sizes of {len(sizes)} photos: transform whole batches as `CachedDL` "
+                               "reads them, or delete the batch's `sizes` to crop its images as whole photos.")
         flip = torch.rand(n) < self.p_flip if not self.valid else torch.zeros(n, dtype=torch.bool)
-        theta = _affine(self.boxes(n, h, w), h, w, flip).to(x.device)
+        theta = _affine(self.boxes(n, h, w, sizes), h, w, flip).to(x.device)
         grid = F.affine_grid(theta, (n, c, *self.size), align_corners=False)
         out = F.grid_sample(x.as_subclass(Tensor).float(), grid.to(torch.float32), mode=self.mode, padding_mode='border', align_corners=False)
         return TensorImage(out)
@@ -435,14 +485,23 @@ class CachedDL(TfmdDL):
     def create_batches(self, samps):
         for idxs in chunked(samps, self.bs, self.drop_last):
             idxs = torch.as_tensor(idxs)
-            # (n, h, w, c) -> (n, c, h, w): a view, which is the channels-last layout
-            yield TensorImage(torch.from_numpy(self.cache.read(self.rows[idxs])).permute(0, 3, 1, 2)), self.ys[idxs]
+            yield self._images(self.rows[idxs]), self.ys[idxs]
+
+    def _images(self, rows):
+        "The cached images at `rows` as a uint8 batch, with each photo's size in its image if the cache keeps them."
+        # (n, h, w, c) -> (n, c, h, w): a view, which is the channels-last layout
+        x = TensorImage(torch.from_numpy(self.cache.read(rows)).permute(0, 3, 1, 2))
+        if self.cache.sizes is not None: x.sizes = torch.from_numpy(self.cache.sizes[np.asarray(rows)])
+        return x
 
     def new(self, dataset=None, cls=None, **kwargs):
-        if dataset is None or dataset is self.dataset:
+        # The cache holds what this loader's item transforms make: others (fastai's `tta(item_tfms=...)`) need the files
+        own_items = kwargs.get('after_item') is None and kwargs.get('before_batch') is None
+        if (dataset is None or dataset is self.dataset) and own_items:
             return super().new(dataset, cls, cache=self.cache, rows=self.rows, ys=self.ys, photo_aspect=self.photo_aspect, **kwargs)
-        # Items that are not in the cache (`test_dl`, `learn.predict`, an exported learner): fastai's usual
-        # per-item decoding and resizing, then the same batch transforms.
+        # Items that are not in the cache (`test_dl`, `learn.predict`, an exported learner), or other item transforms:
+        # fastai's usual per-item decoding and resizing, then the same batch transforms.
+        dataset = ifnone(dataset, self.dataset)
         # Stretched photographs (`photo_aspect` != 1): squish new photographs the same way, the crop then unstretches them.
         method = ResizeMethod.Squish if self.photo_aspect != 1 else self.cache.method
         kw = dict(bs=self.bs, device=self.device, after_item=[Resize(self.cache.presize, method=method), ToTensor()],
