@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_data.ipynb #a6270a34
 from __future__ import annotations
-import os, random, re, math, time, hashlib, multiprocessing
+import os, random, re, math, time, hashlib, multiprocessing, warnings
 from .core import *
 from fastai.vision.all import *
 
@@ -184,9 +184,9 @@ def get_dls(dataset='imagenette', size=128, bs=64, path=None, presize=None, min_
     return block.dataloaders(files, path=path, bs=bs, **kwargs)
 
 # %% ../nbs/05_data.ipynb #01939333
-_CACHE_VERSION = 1  # bump when the layout or the resizing of caches changes: old files are then ignored
+_CACHE_VERSION = 2  # bump when the layout or the resizing of caches changes: old files are then ignored
 
-_SIZES = b'fastres sizes\n'  # after a crop cache's images: this, then each photo's (height, width) as int32s
+_SIZES = b'fastres sizes\n'  # after a crop cache's images (version 2 on): this, then each photo's (height, width) as int32s
 
 def cache_folder(folder=None):
     "Where decoded-image caches live: `folder`, else $FASTRES_CACHE, else `~/.cache/fastres`."
@@ -249,12 +249,15 @@ class ImageCache:
         # A crop cache stores each whole photo, its short side `presize` px, centred in a square that fits most photos'
         # long sides, and each one's (height, width) beside it: the batch transform then takes fastai's `Resize` crop
         # anywhere along the long side. Other methods store what fastai's `Resize` makes.
-        # (numpy reads the array and ignores what follows it; a crop cache from before fastres kept the sizes has none)
+        # (numpy reads the array and ignores what follows it). Sizes that are cut short or cannot be a photo's in its
+        # image are not used: `image_cache` then builds the file again.
         self.sizes, end = None, self.offset + len(self)*self.item_bytes
-        if method == ResizeMethod.Crop:
+        if method == ResizeMethod.Crop and os.path.getsize(self.file) == end + len(_SIZES) + 8*len(self):
             with open(self.file, 'rb') as f:
                 f.seek(end)
-                if f.read(len(_SIZES)) == _SIZES: self.sizes = np.fromfile(f, '<i4', count=2*len(self)).reshape(-1, 2)
+                if f.read(len(_SIZES)) == _SIZES:
+                    sizes = np.fromfile(f, '<i4', count=2*len(self)).reshape(-1, 2)
+                    if ((sizes >= 1) & (sizes <= np.array(self.shape[1:3]))).all(): self.sizes = sizes
 
     def __len__(self): return self.shape[0]
     @property
@@ -287,26 +290,27 @@ class ImageCache:
 # %% ../nbs/05_data.ipynb #bfd57c27
 _build = {}  # what the decoding workers need; they inherit it when forked
 
-def _canvas(files, presize, n=64, most=0.9, longest=1.5):
-    "The side of a crop cache's squares: `presize` times the long/short ratio of the `most` share of `files` (`n` spread over them, up to `longest`)."
-    paths = [f for f in files if isinstance(f, (str, Path))]
+def _canvas(items, files, decode, presize, n=64, longest=1.5):
+    "The side of a crop cache's squares: `presize` times the largest long/short ratio of `n` photos spread over `items`, at most `longest`."
     ratios = []
-    for f in paths[::max(1, len(paths)//n)][:n]:
+    for i in np.unique(np.linspace(0, len(items)-1, min(n, len(items))).round().astype(int)):
         try:
-            with Image.open(f) as im: ratios.append(max(im.size)/min(im.size))  # (the header alone)
-        except Exception: continue  # (not an image PIL can open: the decoder says so, or knows better)
-    r = min(float(np.quantile(ratios, most)), longest) if ratios else 1.
-    return math.ceil(presize*r - 1e-6)
+            if isinstance(files[i], (str, Path)):
+                with Image.open(files[i]) as im: size = im.size  # (the header alone)
+            else: size = decode(items[i]).size  # (no file to read: the photo itself)
+            ratios.append(max(size)/min(size))
+        except Exception: continue  # (the decoder says what is wrong when the cache is built)
+    return math.ceil(presize*min(max(ratios, default=1.), longest) - 1e-6)
 
 def _decode(item, presize, method, decode, side=None):
-    "`item` decoded by `decode` as a uint8 (h, w, channels) array: fastai's `Resize` to `presize`, or for 'crop' the whole photo centred in a `side` px square; and the photo's (height, width) in it."
+    "`item` decoded by `decode` as a uint8 (h, w, channels) array: fastai's `Resize` to `presize`, or for 'crop' the whole photo centred in a `side` px square; the photo's (height, width) in it and its long/short ratio."
     try: img = decode(item)
     except Exception as e:  # (a corrupt or truncated file: name it, rather than PIL's error from deep in a worker)
         raise FastresError(f"Cannot read the image {item} ({type(e).__name__}: {str(e)[:200]}): "
                            "remove or replace the file, and the cache is built on the next call.") from None
     if method != ResizeMethod.Crop:
         a = np.asarray(Resize(presize, method=method)(img, split_idx=1), dtype=np.uint8)
-        return (a[..., None] if a.ndim == 2 else a), a.shape[:2]
+        return (a[..., None] if a.ndim == 2 else a), (*a.shape[:2], 1.)
     # 'crop' is cropped per batch, in the photo's own frame: a fixed crop would keep only the centre of a photo that is not square.
     # Resized so that its centre square gets exactly the pixels of fastai's `Resize` (whole pixels: interpolating between
     # them would blur), with as much of the long side either side as the square holds (a longer photo loses its ends).
@@ -315,32 +319,41 @@ def _decode(item, presize, method, decode, side=None):
     s, at = short/presize, int(0.5*(long-short))  # photo pixels per stored pixel; where fastai's centre square starts
     before = min(math.floor(at/s + 1e-9), (side-presize)//2)
     after = min(math.floor((long-at-short)/s + 1e-9), side-presize-before, before+1)  # (centred: the same validation crop)
-    box, size = (at - before*s, 0, at + short + after*s, short), (presize+before+after, presize)
+    box, size = (max(0., at - before*s), 0, min(long, at + short + after*s), short), (presize+before+after, presize)  # (PIL refuses a box edge of -1e-15)
     if w < h: box, size = (box[1], box[0], box[3], box[2]), size[::-1]
     a = np.asarray(img.resize(size, Image.BILINEAR, box=box), dtype=np.uint8)
     a = a[..., None] if a.ndim == 2 else a
     out = np.zeros((side, side, a.shape[2]), np.uint8)
     top, left = (side-a.shape[0])//2, (side-a.shape[1])//2
     out[top:top+a.shape[0], left:left+a.shape[1]] = a
-    return out, a.shape[:2]
+    return out, (*a.shape[:2], long/short)
 
 def _decode_one(i): return _decode(_build['items'][i], _build['presize'], _build['method'], _build['decode'], _build['side'])
 
 def _fill_rows(rows):
     arr, sizes = np.load(_build['file'], mmap_mode='r+'), []
     for i in rows:
-        arr[i], hw = _decode_one(i)
-        sizes.append(hw)
+        arr[i], hwr = _decode_one(i)
+        sizes.append(hwr)
     arr.flush()
     return rows, sizes
+
+def _warn_ends(items, sizes, presize, side):
+    "Warn if photos are longer than the `side` px squares of a crop cache hold: their ends are never trained on."
+    kept = 1 - sizes[:, :2].max(1)/presize/sizes[:, 2]  # the share of each photo's long side that is not stored
+    if (cut := kept > 0.02).any():
+        i = int(kept.argmax())
+        warnings.warn(f"{cut.sum()} of {len(items)} photos are longer than the cache's {side} px squares hold (the longest, {items[i]}, "
+                      f"{sizes[i, 2]:.2f}:1, loses {100*kept[i]:.0f}% of its long side): training never sees their ends. "
+                      "For photos that long, use cache=False.")
 
 def _build_cache(items, file, presize, method, decode, side, n_workers, verbose):
     tmp = file.with_name(f'{file.stem}.tmp{os.getpid()}.npy')
     _build.update(items=items, presize=presize, method=method, decode=decode, side=side, file=tmp)
     start = time.perf_counter()
     try:
-        first, hw = _decode_one(0)
-        sizes = np.zeros((len(items), 2), np.int32); sizes[0] = hw
+        first, hwr = _decode_one(0)
+        sizes = np.zeros((len(items), 3), np.float64); sizes[0] = hwr  # (height, width, the photo's long/short ratio)
         arr = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(items), *first.shape))
         arr[0] = first; arr.flush(); del arr
         chunks = [c for c in np.array_split(np.arange(1, len(items)), max(1, (len(items)-1)//64)) if len(c)]
@@ -348,13 +361,14 @@ def _build_cache(items, file, presize, method, decode, side, n_workers, verbose)
         if n_workers > 1 and fork and len(chunks) > 1:
             with multiprocessing.get_context('fork').Pool(min(n_workers, len(chunks))) as pool:
                 done = pool.imap_unordered(_fill_rows, chunks)
-                for rows, hw in (progress_bar(done, total=len(chunks), leave=False) if verbose else done): sizes[rows] = hw
+                for rows, hwr in (progress_bar(done, total=len(chunks), leave=False) if verbose else done): sizes[rows] = hwr
         else:
             for c in (progress_bar(chunks, leave=False) if verbose else chunks):
-                rows, hw = _fill_rows(c)
-                sizes[rows] = hw
+                rows, hwr = _fill_rows(c)
+                sizes[rows] = hwr
         if method == ResizeMethod.Crop:
-            with open(tmp, 'ab') as f: f.write(_SIZES + sizes.astype('<i4').tobytes())
+            with open(tmp, 'ab') as f: f.write(_SIZES + sizes[:, :2].astype('<i4').tobytes())
+            _warn_ends(items, sizes, presize, side)
         os.replace(tmp, file)
     finally:
         _build.clear()
@@ -368,13 +382,13 @@ def image_cache(items, presize=160, method='crop', folder=None, decode=PILImage.
     if not items: raise FastresError("No items to cache: check the DataBlock's get_items or the source.")
     if method not in (ResizeMethod.Crop, ResizeMethod.Squish, ResizeMethod.Pad):
         raise FastresError(f"method must be one of fastai's ResizeMethod values 'crop', 'squish' or 'pad', not {method!r}.")
+    channels = _decode(items[0], presize, method, decode)[0].shape[-1]  # (one image: the decoder's channels are part of the name)
     files = _resolve(items, decode)
-    side = _canvas(files, presize) if method == ResizeMethod.Crop else presize
-    channels = _decode(items[0], presize, method, decode, side)[0].shape[-1]  # (one image: the decoder's channels are part of the name)
     file = cache_folder(folder)/_cache_name(items, presize, method, channels, decode, files)
-    # (a crop cache written before the photos' sizes were kept, which held their centre squares, is built again in its place)
+    # (a crop cache whose photos' sizes are missing or damaged is built again in its place)
     if file.exists() and ((c := ImageCache(file, method)).sizes is not None or method != ResizeMethod.Crop): return c
     file.parent.mkdir(parents=True, exist_ok=True)
+    side = _canvas(items, files, decode, presize) if method == ResizeMethod.Crop else presize
     _build_cache(items, file, presize, method, decode, side, ifnone(n_workers, defaults.cpus), verbose)
     return ImageCache(file, method)
 
@@ -532,6 +546,10 @@ def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_s
     # A DataFrame's items are its rows, as fastai's `TfmdLists` reads them (`list(df)` would be its column names)
     if isinstance(items, pd.DataFrame): items = [items.iloc[i] for i in range(len(items))]
     cache = image_cache(items, presize, method, folder, decode=dsets.tls[0].tfms, n_workers=decode_workers, verbose=verbose)
+    if photo_aspect != 1 and cache.sizes is not None and (odd := np.flatnonzero(cache.sizes[:, 0] != cache.sizes[:, 1])).size:
+        raise FastresError(f"photo_aspect={photo_aspect} says that square images were stretched from photos of that shape, but "
+                           f"{len(odd)} of these images are not square (such as {items[odd[0]]}): the cache keeps each photo's own "
+                           "shape, so leave photo_aspect at 1.")
     ys = [dsets.tls[1][i] for i in range(len(dsets))]
     norm = ifnone(batch_tfms, [t for t in dblock.batch_tfms if isinstance(t, Normalize)] or None)  # the block's own, if any
     if norm is None:
