@@ -19,7 +19,7 @@ import fastai.layers
 from .core import *
 from .layers import ConvLayer, ResBlock
 from .summary import model_flops
-from .learner import _NOT_RANKED
+from .learner import _NOT_RANKED, _rng_state, _set_rng_state
 
 # %% auto #0
 __all__ = ['Throughput', 'model_blocks', 'ResidualStats', 'plot_depth', 'precise_bn', 'PreciseBN', 'WeightAverage',
@@ -111,6 +111,8 @@ class ResidualStats(ActivationStats):
         # `modules` is also the model's method, so set it directly rather than through Callback's shadowing warning
         if self.auto: object.__setattr__(self, 'modules', model_blocks(self.model))
         self.names = _block_names(self.model, self.modules)
+        # A fit stopped by an exception (Ctrl-C) never reached fastai's `after_fit`, which removes the hooks: they would stay on
+        if getattr(self, 'hooks', None) is not None: self.hooks.remove()
         super().before_fit()
         self.steps, self.grad_norms = [], []
 
@@ -208,26 +210,6 @@ def _bn_context(learn):
     dt = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(getattr(learn, 'precision', None))
     dev = p.device.type if p is not None else 'cpu'
     return (torch.autocast(dev, dtype=dt) if dt else contextlib.nullcontext()), cl
-
-def _rng_state(dls):
-    "Every random generator a training epoch draws from: torch (CPU, CUDA), numpy, Python, and each fastai DataLoader's own."
-    np_state = np.random.get_state()
-    res = dict(torch=torch.get_rng_state(), python=random.getstate(),
-               numpy=(np_state[0], np_state[1].tolist(), *np_state[2:]),
-               loaders=[dl.rng.getstate() if isinstance(getattr(dl, 'rng', None), random.Random) else None
-                        for dl in getattr(dls, 'loaders', [])])
-    if torch.cuda.is_available() and torch.cuda.is_initialized(): res['cuda'] = torch.cuda.get_rng_state_all()
-    return res
-
-def _set_rng_state(st, dls):
-    torch.set_rng_state(st['torch'])
-    random.setstate(st['python'])
-    name, keys, *rest = st['numpy']
-    np.random.set_state((name, np.array(keys, dtype=np.uint32), *rest))
-    for dl, s in zip(getattr(dls, 'loaders', []), st['loaders']):
-        if s is not None and isinstance(getattr(dl, 'rng', None), random.Random): dl.rng.setstate(s)
-    if 'cuda' in st and torch.cuda.is_available() and len(st['cuda']) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all(st['cuda'])
 
 def precise_bn(learn, n_batches=None):
     "Recompute every BatchNorm's running mean and variance as the average over `n_batches` training batches (all: None), weights fixed."

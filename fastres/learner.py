@@ -860,9 +860,38 @@ def suggest_lrs(lrs, losses, num_it, suggest_funcs=SUGGESTIONS):
         except (IndexError, ValueError, RuntimeError): res[_func_name(f)] = float('nan')
     return res
 
-def _reseed(learn, seed):
-    "Seed the shuffling of `learn`'s DataLoaders: each has its own RNG, which `set_seed` does not reach."
-    for dl in learn.dls.loaders: dl.rng = random.Random(seed)
+def _rng_state(dls=None):
+    "Every random generator a training epoch draws from: torch (CPU, CUDA), numpy, Python, and each fastai DataLoader's own."
+    np_state = np.random.get_state()
+    res = dict(torch=torch.get_rng_state(), python=random.getstate(),
+               numpy=(np_state[0], np_state[1].tolist(), *np_state[2:]),
+               loaders=[dl.rng.getstate() if isinstance(getattr(dl, 'rng', None), random.Random) else None
+                        for dl in getattr(dls, 'loaders', [])])
+    if torch.cuda.is_available() and torch.cuda.is_initialized(): res['cuda'] = torch.cuda.get_rng_state_all()
+    return res
+
+def _set_rng_state(st, dls=None):
+    "Put back the generators `_rng_state` saved."
+    torch.set_rng_state(st['torch'])
+    random.setstate(st['python'])
+    name, keys, *rest = st['numpy']
+    np.random.set_state((name, np.array(keys, dtype=np.uint32), *rest))
+    for dl, s in zip(getattr(dls, 'loaders', []), st['loaders']):
+        if s is not None and isinstance(getattr(dl, 'rng', None), random.Random): dl.rng.setstate(s)
+    if 'cuda' in st and torch.cuda.is_available() and len(st['cuda']) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(st['cuda'])
+
+@contextlib.contextmanager
+def _seeded(seed):
+    "Inside: every generator seeded with `seed`, and a function that seeds a learner's DataLoaders too; after: all as they were."
+    state, kept = _rng_state(), []
+    set_seed(seed)
+    def reseed(learn):  # each fastai DataLoader has its own generator, which `set_seed` does not reach
+        for dl in learn.dls.loaders: kept.append((dl, dl.rng)); dl.rng = random.Random(seed)
+    try: yield reseed
+    finally:  # (the session's experiments after a sweep do not all start from the same seed)
+        _set_rng_state(state)
+        for dl, rng in reversed(kept): dl.rng = rng
 
 # %% ../nbs/06_learner.ipynb #f562ba47
 def lr_curve(learn, start_lr=1e-7, end_lr=10, num_it=100, suggest_funcs=SUGGESTIONS):
@@ -875,10 +904,10 @@ def compare_lr_find(learners, seed=42, **kwargs):
     "An `LRCurve` (dict by label) for each `Learner` or learner-making function in the dict `learners`, all from `seed`."
     curves = {}
     for label, make in learners.items():
-        set_seed(seed)
-        learn = make if isinstance(make, Learner) else make()
-        _reseed(learn, seed)
-        curves[label] = lr_curve(learn, **kwargs)
+        with _seeded(seed) as reseed:
+            learn = make if isinstance(make, Learner) else make()
+            reseed(learn)
+            curves[label] = lr_curve(learn, **kwargs)
     return curves
 
 # %% ../nbs/06_learner.ipynb #5fcfa956
@@ -943,11 +972,11 @@ def lr_sweep(make_learner, lrs, epochs=1, fit='one_cycle', seed=42, **fit_kwargs
     rows, losses = [], {}
     for lr, labels in by_lr.items():
         label = ' = '.join(labels)
-        set_seed(seed)
-        learn = make_learner()
-        _reseed(learn, seed)
-        start = time.perf_counter()
-        with learn.no_bar(), learn.no_logging(): getattr(learn, f'fit_{fit}')(epochs, lr, **fit_kwargs)
+        with _seeded(seed) as reseed:
+            learn = make_learner()
+            reseed(learn)
+            start = time.perf_counter()
+            with learn.no_bar(), learn.no_logging(): getattr(learn, f'fit_{fit}')(epochs, lr, **fit_kwargs)
         names = learn.recorder.metric_names[1:-1]
         rows.append({'run': label, 'lr': lr, **dict(zip(names, map(float, learn.recorder.values[-1]))),
                      'seconds': time.perf_counter() - start})
