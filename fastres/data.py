@@ -235,7 +235,7 @@ def _cache_name(items, presize, method, channels=3, decode=PILImage.create, file
 
 # %% ../nbs/05_data.ipynb #609c46f6
 class ImageCache:
-    "Images decoded once, stored as a uint8 array (n, h, w, channels) in the `.npy` `file`; `read(rows)` returns a batch, `sizes` the photos' in them."
+    "Images decoded once, stored as a uint8 array (n, h, w, channels) in the `.npy` `file`; `read(rows)` returns a batch; `sizes`: each photo's (height, width) in its image."
     def __init__(self, file, method='crop'):
         self.file, self.method = Path(file), method
         with open(self.file, 'rb') as f:
@@ -246,11 +246,10 @@ class ImageCache:
         if dtype != np.uint8 or fortran or len(self.shape) != 4:
             raise FastresError(f"{self.file} is not a fastres image cache. Delete it; it is rebuilt on the next call.")
         self.item_bytes, self._fd = int(np.prod(self.shape[1:])), None
-        # A crop cache stores each whole photo, its short side `presize` px, centred in a square that fits most photos'
-        # long sides, and each one's (height, width) beside it: the batch transform then takes fastai's `Resize` crop
-        # anywhere along the long side. Other methods store what fastai's `Resize` makes.
-        # (numpy reads the array and ignores what follows it). Sizes that are cut short or cannot be a photo's in its
-        # image are not used: `image_cache` then builds the file again.
+        # A crop cache stores each whole photo, its short side `presize` px, centred in a square that holds the photos'
+        # long sides, and after the array (numpy ignores what follows it) each one's (height, width): the batch transform
+        # then takes fastai's `Resize` crop anywhere along the long side. Other methods store what fastai's `Resize` makes.
+        # Sizes that are cut short or cannot be a photo's in its image are not used: `image_cache` builds the file again.
         self.sizes, end = None, self.offset + len(self)*self.item_bytes
         if method == ResizeMethod.Crop and os.path.getsize(self.file) == end + len(_SIZES) + 8*len(self):
             with open(self.file, 'rb') as f:
@@ -340,11 +339,11 @@ def _fill_rows(rows):
 
 def _warn_ends(items, sizes, presize, side):
     "Warn if photos are longer than the `side` px squares of a crop cache hold: their ends are never trained on."
-    kept = 1 - sizes[:, :2].max(1)/presize/sizes[:, 2]  # the share of each photo's long side that is not stored
-    if (cut := kept > 0.02).any():
-        i = int(kept.argmax())
+    lost = 1 - sizes[:, :2].max(1)/presize/sizes[:, 2]  # the share of each photo's long side that is not stored
+    if (cut := lost > 0.02).any():
+        i = int(lost.argmax())
         warnings.warn(f"{cut.sum()} of {len(items)} photos are longer than the cache's {side} px squares hold (the longest, {items[i]}, "
-                      f"{sizes[i, 2]:.2f}:1, loses {100*kept[i]:.0f}% of its long side): training never sees their ends. "
+                      f"{sizes[i, 2]:.2f}:1, loses {100*lost[i]:.0f}% of its long side): training never sees their ends. "
                       "For photos that long, use cache=False.")
 
 def _build_cache(items, file, presize, method, decode, side, n_workers, verbose):
