@@ -12,6 +12,7 @@ from fastcore.script import call_parse, Param, store_true, anno_parser
 import fastprogress.fastprogress as fastprogress
 from .data import *
 from .learner import *
+from .learner import _reseed
 from .callbacks import *
 from .layers import FastMish, SHORTCUTS
 from .summary import *
@@ -315,10 +316,6 @@ def _record_if_missing(learn):
         if 'label' in df and (df.label == log.label).any(): return  # that session wrote it before it stopped
     with open(log.file, 'a') as f: f.write(json.dumps(log.record()) + '\n')
     print(f"Every epoch of {log.label} was done in an earlier session: saved its weights and record from the last checkpoint.")
-
-def _reseed(dls, seed):
-    "Seed the shuffling of `dls`: each fastai DataLoader has its own RNG, which `set_seed` does not reach."
-    for dl in dls.loaders: dl.rng = random.Random(seed)
 
 def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=64, n_per_class=None, workers=None, cache=False,
           epochs=5, lr=1e-2, sched='flat_cos', opt='ranger', mom=None, sqrmom=None, eps=None, wd=1e-2, mixup=0.,

@@ -881,14 +881,18 @@ def _set_rng_state(st, dls=None):
     if 'cuda' in st and torch.cuda.is_available() and len(st['cuda']) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(st['cuda'])
 
+def _reseed(dls, seed):
+    "Seed the shuffling of `dls`: each fastai DataLoader has its own RNG, which `set_seed` does not reach. Returns (loader, its old RNG) pairs."
+    old = [(dl, dl.rng) for dl in dls.loaders]
+    for dl in dls.loaders: dl.rng = random.Random(seed)
+    return old
+
 @contextlib.contextmanager
 def _seeded(seed):
     "Inside: every generator seeded with `seed`, and a function that seeds a learner's DataLoaders too; after: all as they were."
     state, kept = _rng_state(), []
     set_seed(seed)
-    def reseed(learn):  # each fastai DataLoader has its own generator, which `set_seed` does not reach
-        for dl in learn.dls.loaders: kept.append((dl, dl.rng)); dl.rng = random.Random(seed)
-    try: yield reseed
+    try: yield lambda learn: kept.extend(_reseed(learn.dls, seed))
     finally:  # (the session's experiments after a sweep do not all start from the same seed)
         _set_rng_state(state)
         for dl, rng in reversed(kept): dl.rng = rng
