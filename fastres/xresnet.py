@@ -36,6 +36,36 @@ def _whole_list(v):
     "True for a non-empty list or tuple of whole numbers ≥ 1."
     return isinstance(v, (list, tuple, L)) and len(v) > 0 and all(is_whole(i) and i >= 1 for i in v)
 
+def _first_conv(model): return next(m for m in model.modules() if isinstance(m, nn.modules.conv._ConvNd))
+
+def _batch_problem(x, conv):
+    "What is wrong with `x` as a batch for a model whose first layer is `conv`, and how to fix it; `None` if nothing is."
+    if isinstance(x, torch.fx.Proxy): return None  # (torch.fx's symbolic tracing: no values to check)
+    nd, c, w = len(conv.kernel_size), conv.in_channels, conv.weight
+    dims = ', '.join((('length',), ('height', 'width'), ('depth', 'height', 'width'))[nd-1])
+    want = f"a float batch of shape (batch, {c}, {dims})"
+    if not isinstance(x, Tensor):
+        return (f"The model takes {want}, not a {type(x).__name__}. For one image, `learn.predict(img)` applies the training's "
+                "transforms; tensors of single images become a batch with `torch.stack`.")
+    # (read past fastai's tensor subclasses, such as TensorImage, whose every attribute access costs ~15 µs)
+    with torch._C.DisableTorchFunctionSubclass(): shape, dtype, device = tuple(x.shape), x.dtype, x.device
+    if len(shape) == nd+1 and shape[0] == c:
+        return f"The model takes {want}, but this is one image of shape {shape}: add the batch dimension with `x[None]`."
+    if len(shape) != nd+2: return f"The model takes {want}, not a {len(shape)}-d tensor of shape {shape}."
+    if shape[1] != c:
+        if nd == 2 and shape[-1] == c:
+            return (f"The batch has shape {shape}, with the channels last: the model takes {want}. Pass `x.permute(0, 3, 1, 2)` "
+                    "(the memory format `channels_last` keeps this shape).")
+        return (f"The batch has {shape[1]} channel{'s'*(shape[1] != 1)} and the model was built for {c}: build it with "
+                f"c_in={shape[1]}, or convert the images (grey to RGB: `x.expand(-1, 3, -1, -1)`).")
+    if not dtype.is_floating_point:
+        return (f"The batch holds {dtype} values and the model takes floats, normalised as in training: use the learner's "
+                "DataLoaders (`learn.dls.test_dl(items)`) or `learn.predict(img)`, not raw pixels.")
+    if device != w.device: return f"The batch is on {device} and the model on {w.device}: move one, e.g. `x.to({str(w.device)!r})`."
+    if dtype != w.dtype and not torch.is_autocast_enabled(device.type):
+        return f"The batch holds {dtype} and the model's weights are {w.dtype}: pass `x.to({w.dtype})`, or run it under `torch.autocast`."
+
+
 # %% ../nbs/02_xresnet.ipynb #d23ac3b1
 class ResNet(nn.Sequential):
     "Stem, stages of `block`s (`layers[i]` of width `widths[i]`), pooled linear head: the whole family from one spec."
@@ -91,6 +121,11 @@ class ResNet(nn.Sequential):
         super().__init__(*stem, *stages, *final, AdaptiveAvgPool(1, ndim=ndim), nn.Flatten(), nn.Dropout(p),
                          nn.Linear(nf, n_out))
         init_cnn(self)
+
+    def forward(self, x):
+        "The layers in turn, after a check of `x` that names what is wrong with a batch they cannot take and the fix."
+        if (problem := _batch_problem(x, _first_conv(self))): raise FastresError(problem)
+        return super().forward(x)
 
     def __getitem__(self, idx):
         "A slice is a plain `nn.Sequential` of those layers (e.g. `model[:-4]` is the body without the head)."
