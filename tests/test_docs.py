@@ -89,9 +89,14 @@ def built(tmp_path_factory):
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args): pass
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        "A browser that leaves a page while a file is sent closes the connection: not an error of the site, so no traceback."
+        if not isinstance(sys.exc_info()[1], ConnectionError): super().handle_error(request, client_address)
+
 @pytest.fixture(scope='module')
 def server(built):
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(built/'site')))
+    httpd = _Server(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(built/'site')))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f'http://127.0.0.1:{httpd.server_address[1]}/'
     httpd.shutdown(); httpd.server_close()
