@@ -11,8 +11,8 @@ from fastai.vision.all import *
 # %% auto #0
 __all__ = ['IMAGENETTE_NAMES', 'IMAGEWOOF_NAMES', 'DATASETS', 'WNID_NAMES', 'arg_names', 'check_image_folder', 'data_path',
            'image_files', 'class_names', 'default_presize', 'imagenet_block', 'get_dls', 'cache_folder', 'ImageCache',
-           'image_cache', 'random_crop_boxes', 'resize_crop_boxes', 'check_photo_aspect', 'RandomResizedCropBatch',
-           'CachedDL', 'cached_dls']
+           'image_cache', 'prune_caches', 'random_crop_boxes', 'resize_crop_boxes', 'check_photo_aspect',
+           'RandomResizedCropBatch', 'CachedDL', 'cached_dls']
 
 # %% ../nbs/05_data.ipynb #8a9bbdc5
 IMAGENETTE_NAMES = {
@@ -191,6 +191,22 @@ _SIZES = b'fastres sizes\n'  # after a crop cache's images (version 2 on): this,
 def cache_folder(folder=None):
     "Where decoded-image caches live: `folder`, else $FASTRES_CACHE, else `~/.cache/fastres`."
     return Path(folder or os.environ.get('FASTRES_CACHE') or '~/.cache/fastres').expanduser()
+
+_CACHE_FILE = re.compile(r'-\d+-\d+px-(crop|squish|pad)(-\d+ch)?-[0-9a-f]{16}\.npy$')  # the names `_cache_name` gives
+_BUILD_FILE = re.compile(r'\.tmp\d+\.npy$')  # a cache being built, or left by a build that was killed
+
+def _cache_files(folder=None):
+    "The image caches (and builds) in `cache_folder(folder)`, least recently used first; nothing else that lives there."
+    fs = [f for f in cache_folder(folder).glob('*.npy') if _CACHE_FILE.search(f.name) or _BUILD_FILE.search(f.name)]
+    def used(f):
+        try: return f.stat().st_mtime
+        except FileNotFoundError: return 0.  # (deleted meanwhile by another process)
+    return sorted(fs, key=used)
+
+def _touch(file):
+    "Mark cache `file` used now: its modification time is what `prune_caches` goes by (a read-only folder keeps its times)."
+    try: os.utime(file)
+    except OSError: pass
 
 def _steps(decode):
     "The names of the steps of the item pipeline `decode` (a fastai `Pipeline`, or one function), fastai's `noop` left out."
@@ -372,7 +388,12 @@ def _build_cache(items, file, presize, method, decode, side, n_workers, verbose)
     finally:
         _build.clear()
         if tmp.exists(): tmp.unlink()
-    if verbose: print(f"Decoded {len(items):,} images into {file} in {time.perf_counter()-start:.0f} s")
+    if verbose:
+        print(f"Decoded {len(items):,} images into {file} in {time.perf_counter()-start:.0f} s")
+        caches = [f for f in _cache_files(file.parent) if _CACHE_FILE.search(f.name)]
+        if len(caches) > 1:
+            gb = sum(f.stat().st_size for f in caches if f.exists())/1e9
+            print(f"{file.parent} holds {len(caches)} image caches ({gb:.1f} GB): prune_caches() deletes those not used for 30 days.")
 
 def image_cache(items, presize=160, method='crop', folder=None, decode=PILImage.create, n_workers=None, verbose=True):
     "An `ImageCache` of `items` decoded by `decode` and resized by fastai's `Resize` to `presize` px ('crop': each whole photo, short side `presize`), built once and then reused."
@@ -385,11 +406,39 @@ def image_cache(items, presize=160, method='crop', folder=None, decode=PILImage.
     files = _resolve(items, decode)
     file = cache_folder(folder)/_cache_name(items, presize, method, channels, decode, files)
     # (a crop cache whose photos' sizes are missing or damaged is built again in its place)
-    if file.exists() and ((c := ImageCache(file, method)).sizes is not None or method != ResizeMethod.Crop): return c
+    if file.exists() and ((c := ImageCache(file, method)).sizes is not None or method != ResizeMethod.Crop):
+        _touch(file)
+        return c
     file.parent.mkdir(parents=True, exist_ok=True)
     side = _canvas(items, files, decode, presize) if method == ResizeMethod.Crop else presize
     _build_cache(items, file, presize, method, decode, side, ifnone(n_workers, defaults.cpus), verbose)
+    _touch(file)  # (its time is the build's end, not the start of its copy into place)
     return ImageCache(file, method)
+
+# %% ../nbs/05_data.ipynb #b3dde3fe
+def prune_caches(days=30, folder=None, dry_run=False, verbose=True):
+    "Delete the image caches in `cache_folder(folder)` not used for `days` days (0: all) and builds left by killed processes; the files deleted (with `dry_run`: that would be)."
+    if not (is_number(days) and days >= 0):
+        raise FastresError(f"days must be a number ≥ 0 (the caches not used for that many days are deleted; 0: all), not {days!r}.")
+    now, gone, kept = time.time(), [], []
+    for f in _cache_files(folder):
+        try: st = f.stat()
+        except FileNotFoundError: continue
+        age = (now - st.st_mtime)/86400
+        # a build writes its file all along: one that has not changed for a day was left by a process that was killed
+        old = age >= 1 if _BUILD_FILE.search(f.name) else age >= days
+        (gone if old else kept).append((f, st.st_size))
+    if not dry_run:
+        failed = []
+        for f, size in gone:
+            try: f.unlink(missing_ok=True)
+            except OSError: failed.append((f, size))  # (e.g. open in another process on Windows)
+        gone, kept = [o for o in gone if o not in failed], kept + failed
+    if verbose:
+        gb = lambda fs: sum(s for _, s in fs)/1e9
+        print(f"{'Would delete' if dry_run else 'Deleted'} {len(gone)} cache files ({gb(gone):.2f} GB) not used for {days} days "
+              f"from {cache_folder(folder)}; {len(kept)} kept ({gb(kept):.2f} GB).")
+    return L(f for f, _ in gone)
 
 # %% ../nbs/05_data.ipynb #62db9ef7
 def _per_image(v, n, dtype=torch.float32):
