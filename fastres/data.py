@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_data.ipynb #a6270a34
 from __future__ import annotations
-import os, random, re, math, time, hashlib, multiprocessing, warnings
+import os, random, re, math, shutil, time, hashlib, multiprocessing, warnings
 from .core import *
 from fastai.vision.all import *
 
@@ -362,6 +362,12 @@ def _warn_ends(items, sizes, presize, side):
                       f"{sizes[i, 2]:.2f}:1, loses {100*lost[i]:.0f}% of its long side): training never sees their ends. "
                       "For photos that long, use cache=False.")
 
+def _check_space(folder, need):
+    "Refuse to build a cache of `need` bytes in `folder` without the room for it: writing a memory map on a full disk kills the process."
+    if (free := shutil.disk_usage(folder).free) < need:
+        raise FastresError(f"The cache needs {need/1e9:.2f} GB and {folder} has {free/1e9:.2f} GB free: make room (prune_caches() "
+                           "deletes the caches not used for 30 days), or pass folder= or set $FASTRES_CACHE to a folder on another disk.")
+
 def _build_cache(items, file, presize, method, decode, side, n_workers, verbose):
     tmp = file.with_name(f'{file.stem}.tmp{os.getpid()}.npy')
     _build.update(items=items, presize=presize, method=method, decode=decode, side=side, file=tmp)
@@ -369,6 +375,7 @@ def _build_cache(items, file, presize, method, decode, side, n_workers, verbose)
     try:
         first, hwr = _decode_one(0)
         sizes = np.zeros((len(items), 3), np.float64); sizes[0] = hwr  # (height, width, the photo's long/short ratio)
+        _check_space(file.parent, len(items)*(first.nbytes + 8) + len(_SIZES) + 4096)
         arr = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(items), *first.shape))
         arr[0] = first; arr.flush(); del arr
         chunks = [c for c in np.array_split(np.arange(1, len(items)), max(1, (len(items)-1)//64)) if len(c)]
@@ -409,7 +416,10 @@ def image_cache(items, presize=160, method='crop', folder=None, decode=PILImage.
     if file.exists() and ((c := ImageCache(file, method)).sizes is not None or method != ResizeMethod.Crop):
         _touch(file)
         return c
-    file.parent.mkdir(parents=True, exist_ok=True)
+    try: file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FastresError(f"Cannot make the cache folder {file.parent} ({e.strerror or e}): pass folder= or set $FASTRES_CACHE "
+                           "to a folder you can write to.") from None
     side = _canvas(items, files, decode, presize) if method == ResizeMethod.Crop else presize
     _build_cache(items, file, presize, method, decode, side, ifnone(n_workers, defaults.cpus), verbose)
     _touch(file)  # (its time is the build's end, not the start of its copy into place)
