@@ -196,12 +196,8 @@ _CACHE_FILE = re.compile(r'-\d+-\d+px-(crop|squish|pad)(-\d+ch)?-[0-9a-f]{16}\.n
 _BUILD_FILE = re.compile(r'\.tmp\d+\.npy$')  # a cache being built, or left by a build that was killed
 
 def _cache_files(folder=None):
-    "The image caches (and builds) in `cache_folder(folder)`, least recently used first; nothing else that lives there."
-    fs = [f for f in cache_folder(folder).glob('*.npy') if _CACHE_FILE.search(f.name) or _BUILD_FILE.search(f.name)]
-    def used(f):
-        try: return f.stat().st_mtime
-        except FileNotFoundError: return 0.  # (deleted meanwhile by another process)
-    return sorted(fs, key=used)
+    "The image caches (and builds) in `cache_folder(folder)`; nothing else that lives there."
+    return [f for f in cache_folder(folder).glob('*.npy') if _CACHE_FILE.search(f.name) or _BUILD_FILE.search(f.name)]
 
 def _touch(file):
     "Mark cache `file` used now: its modification time is what `prune_caches` goes by (a read-only folder keeps its times)."
@@ -422,7 +418,6 @@ def image_cache(items, presize=160, method='crop', folder=None, decode=PILImage.
                            "to a folder you can write to.") from None
     side = _canvas(items, files, decode, presize) if method == ResizeMethod.Crop else presize
     _build_cache(items, file, presize, method, decode, side, ifnone(n_workers, defaults.cpus), verbose)
-    _touch(file)  # (its time is the build's end, not the start of its copy into place)
     return ImageCache(file, method)
 
 # %% ../nbs/05_data.ipynb #b3dde3fe
