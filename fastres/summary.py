@@ -8,6 +8,7 @@ from torch.utils.flop_counter import FlopCounterMode
 import pandas as pd
 from .core import *  # first: the package silences fastai's import-time deprecation warnings
 from fastai.basics import *
+from .xresnet import _batch_problem
 
 # %% auto #0
 __all__ = ['model_input', 'model_flops', 'model_summary', 'compare_archs']
@@ -29,22 +30,9 @@ def _size(x_or_size):
     return [int(d) for d in size]
 
 def _check_batch(model, x):
-    "`x` checked to be a batch a model with a first conv can take: floating point, a batch dimension, its number of channels."
-    conv = _first_conv(model)
-    if conv is None: return x  # any other model: its own forward knows what it takes
-    nd, c = len(conv.kernel_size), conv.in_channels
-    eg = f"torch.randn(1, {c}, {', '.join(['224']*nd)})"
-    if not x.is_floating_point():
-        raise FastresError(f"The example input is a {x.dtype} tensor, but the model computes in floating point: pass a float "
-                           f"tensor (for image bytes x.float()/255, normalised as in training), or a size such as 224.")
-    if x.ndim == nd+1 and x.shape[0] == c:
-        raise FastresError(f"The example input {tuple(x.shape)} is one image without a batch dimension: pass x[None] (a batch of one), or the size {tuple(x.shape)}.")
-    if x.ndim != nd+2:
-        raise FastresError(f"The example input has shape {tuple(x.shape)}, but the model's first conv takes {nd}-d batches "
-                           f"(batch, channels, {nd} spatial dimensions): pass e.g. {eg}.")
-    if x.shape[1] != c:
-        raise FastresError(f"The example input has {x.shape[1]} channels (shape {tuple(x.shape)}), but the model's first conv takes {c}: "
-                           f"pass a {c}-channel batch such as {eg}, or build the model with c_in={x.shape[1]}.")
+    "`x` checked to be a batch the first conv of `model` can take (02's check; any other model: its own forward knows what it takes)."
+    if problem := _batch_problem(x, _first_conv(model)):
+        raise FastresError(f"The example input does not fit the model. {problem} (A size such as 224 works too.)")
     return x
 
 def model_input(model, x_or_size):

@@ -36,19 +36,22 @@ def _whole_list(v):
     "True for a non-empty list or tuple of whole numbers ≥ 1."
     return isinstance(v, (list, tuple, L)) and len(v) > 0 and all(is_whole(i) and i >= 1 for i in v)
 
-def _first_conv(model): return next(m for m in model.modules() if isinstance(m, nn.modules.conv._ConvNd))
+def _stem_conv(model):
+    "The conv that takes the batch: the first layer of the stem; `None` where layers were put in front of it."
+    first = model[0] if len(model) else None
+    conv = first[0] if isinstance(first, nn.Sequential) and len(first) else first
+    return conv if isinstance(conv, nn.modules.conv._ConvNd) else None
 
 def _batch_problem(x, conv):
     "What is wrong with `x` as a batch for a model whose first layer is `conv`, and how to fix it; `None` if nothing is."
-    if isinstance(x, torch.fx.Proxy): return None  # (torch.fx's symbolic tracing: no values to check)
+    if conv is None or isinstance(x, torch.fx.Proxy): return None
     nd, c, w = len(conv.kernel_size), conv.in_channels, conv.weight
     dims = ', '.join((('length',), ('height', 'width'), ('depth', 'height', 'width'))[nd-1])
     want = f"a float batch of shape (batch, {c}, {dims})"
     if not isinstance(x, Tensor):
         return (f"The model takes {want}, not a {type(x).__name__}. For one image, `learn.predict(img)` applies the training's "
                 "transforms; tensors of single images become a batch with `torch.stack`.")
-    # (read past fastai's tensor subclasses, such as TensorImage, whose every attribute access costs ~15 µs)
-    with torch._C.DisableTorchFunctionSubclass(): shape, dtype, device = tuple(x.shape), x.dtype, x.device
+    shape, dtype, device = tuple(x.shape), x.dtype, x.device
     if len(shape) == nd+1 and shape[0] == c:
         return f"The model takes {want}, but this is one image of shape {shape}: add the batch dimension with `x[None]`."
     if len(shape) != nd+2: return f"The model takes {want}, not a {len(shape)}-d tensor of shape {shape}."
@@ -56,14 +59,17 @@ def _batch_problem(x, conv):
         if nd == 2 and shape[-1] == c:
             return (f"The batch has shape {shape}, with the channels last: the model takes {want}. Pass `x.permute(0, 3, 1, 2)` "
                     "(the memory format `channels_last` keeps this shape).")
+        convert = {(1, 3): " or make the images RGB (`x.expand(-1, 3, -1, -1)`)", (3, 1): " or make the images grey (`x.mean(1, keepdim=True)`)"}
         return (f"The batch has {shape[1]} channel{'s'*(shape[1] != 1)} and the model was built for {c}: build it with "
-                f"c_in={shape[1]}, or convert the images (grey to RGB: `x.expand(-1, 3, -1, -1)`).")
+                f"c_in={shape[1]}{convert.get((shape[1], c), '')}.")
     if not dtype.is_floating_point:
-        return (f"The batch holds {dtype} values and the model takes floats, normalised as in training: use the learner's "
-                "DataLoaders (`learn.dls.test_dl(items)`) or `learn.predict(img)`, not raw pixels.")
-    if device != w.device: return f"The batch is on {device} and the model on {w.device}: move one, e.g. `x.to({str(w.device)!r})`."
-    if dtype != w.dtype and not torch.is_autocast_enabled(device.type):
-        return f"The batch holds {dtype} and the model's weights are {w.dtype}: pass `x.to({w.dtype})`, or run it under `torch.autocast`."
+        return (f"The batch holds {dtype} values and the model takes floats, normalised as in training: the learner's DataLoaders "
+                "(`learn.dls.test_dl(items)`) and `learn.predict(img)` make them; by hand, `x.float()/255`, then the training's normalisation.")
+    if device != w.device and w.device.type != 'meta':  # (meta: weights that a library such as accelerate moves in per layer)
+        return f"The batch is on {device} and the model on {w.device}: move one, e.g. `x.to({str(w.device)!r})`."
+    if dtype != w.dtype and w.device.type != 'meta' and (dtype == torch.float64 or not torch.is_autocast_enabled(device.type)):
+        return f"The batch holds {dtype} and the model's weights are {w.dtype}: pass `x.to({w.dtype})`" + (
+            "." if dtype == torch.float64 else ", or run the model under `torch.autocast`.")
 
 
 # %% ../nbs/02_xresnet.ipynb #d23ac3b1
@@ -123,9 +129,13 @@ class ResNet(nn.Sequential):
         init_cnn(self)
 
     def forward(self, x):
-        "The layers in turn, after a check of `x` that names what is wrong with a batch they cannot take and the fix."
-        if (problem := _batch_problem(x, _first_conv(self))): raise FastresError(problem)
-        return super().forward(x)
+        "The layers in turn; a batch they fail on gets a message that names what is wrong with it and the fix."
+        if torch.compiler.is_compiling(): return super().forward(x)
+        try: return super().forward(x)
+        except Exception as e:  # (looked at only once the layers failed: nothing that runs is refused, and nothing is paid per batch)
+            if not (problem := _batch_problem(x, _stem_conv(self))): raise  # (layers put in front of the stem: theirs to say)
+            said = next(iter(str(e).strip().splitlines()), type(e).__name__)
+            raise FastresError(f"{problem} (PyTorch: {said[:200]})") from None
 
     def __getitem__(self, idx):
         "A slice is a plain `nn.Sequential` of those layers (e.g. `model[:-4]` is the body without the head)."
