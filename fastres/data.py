@@ -192,12 +192,17 @@ def cache_folder(folder=None):
     "Where decoded-image caches live: `folder`, else $FASTRES_CACHE, else `~/.cache/fastres`."
     return Path(folder or os.environ.get('FASTRES_CACHE') or '~/.cache/fastres').expanduser()
 
-_CACHE_FILE = re.compile(r'-\d+-\d+px-(crop|squish|pad)(-\d+ch)?-[0-9a-f]{16}\.npy$')  # the names `_cache_name` gives
-_BUILD_FILE = re.compile(r'\.tmp\d+\.npy$')  # a cache being built, or left by a build that was killed
+_CACHE_NAME = r'-\d+-\d+px-(crop|squish|pad)(-\d+ch)?-[0-9a-f]{16}'  # the end of the names `_cache_name` gives
+_CACHE_FILE = re.compile(_CACHE_NAME + r'\.npy$')
+_BUILD_FILE = re.compile(_CACHE_NAME + r'\.tmp\d+\.npy$')  # a cache being built, or left by a build that was killed
 
 def _cache_files(folder=None):
     "The image caches (and builds) in `cache_folder(folder)`; nothing else that lives there."
     return [f for f in cache_folder(folder).glob('*.npy') if _CACHE_FILE.search(f.name) or _BUILD_FILE.search(f.name)]
+
+def _prune_hint(folder):
+    "The call that prunes the caches in `folder`."
+    return 'prune_caches()' if Path(folder) == cache_folder() else f"prune_caches(folder='{folder}')"
 
 def _touch(file):
     "Mark cache `file` used now: its modification time is what `prune_caches` goes by (a read-only folder keeps its times)."
@@ -361,7 +366,7 @@ def _warn_ends(items, sizes, presize, side):
 def _check_space(folder, need):
     "Refuse to build a cache of `need` bytes in `folder` without the room for it: writing a memory map on a full disk kills the process."
     if (free := shutil.disk_usage(folder).free) < need:
-        raise FastresError(f"The cache needs {need/1e9:.2f} GB and {folder} has {free/1e9:.2f} GB free: make room (prune_caches() "
+        raise FastresError(f"The cache needs {need/1e9:.2f} GB and {folder} has {free/1e9:.2f} GB free: make room ({_prune_hint(folder)} "
                            "deletes the caches not used for 30 days), or pass folder= or set $FASTRES_CACHE to a folder on another disk.")
 
 def _build_cache(items, file, presize, method, decode, side, n_workers, verbose):
@@ -396,7 +401,7 @@ def _build_cache(items, file, presize, method, decode, side, n_workers, verbose)
         caches = [f for f in _cache_files(file.parent) if _CACHE_FILE.search(f.name)]
         if len(caches) > 1:
             gb = sum(f.stat().st_size for f in caches if f.exists())/1e9
-            print(f"{file.parent} holds {len(caches)} image caches ({gb:.1f} GB): prune_caches() deletes those not used for 30 days.")
+            print(f"{file.parent} holds {len(caches)} image caches ({gb:.1f} GB): {_prune_hint(file.parent)} deletes those not used for 30 days.")
 
 def image_cache(items, presize=160, method='crop', folder=None, decode=PILImage.create, n_workers=None, verbose=True):
     "An `ImageCache` of `items` decoded by `decode` and resized by fastai's `Resize` to `presize` px ('crop': each whole photo, short side `presize`), built once and then reused."
@@ -425,6 +430,9 @@ def prune_caches(days=30, folder=None, dry_run=False, verbose=True):
     "Delete the image caches in `cache_folder(folder)` not used for `days` days (0: all) and builds left by killed processes; the files deleted (with `dry_run`: that would be)."
     if not (is_number(days) and days >= 0):
         raise FastresError(f"days must be a number ≥ 0 (the caches not used for that many days are deleted; 0: all), not {days!r}.")
+    if not cache_folder(folder).is_dir():
+        raise FastresError(f"There is no cache folder {cache_folder(folder)}: pass the folder= the caches were built in (by default "
+                           f"$FASTRES_CACHE, else ~/.cache/fastres).")
     now, gone, kept = time.time(), [], []
     for f in _cache_files(folder):
         try: st = f.stat()
@@ -441,8 +449,10 @@ def prune_caches(days=30, folder=None, dry_run=False, verbose=True):
         gone, kept = [o for o in gone if o not in failed], kept + failed
     if verbose:
         gb = lambda fs: sum(s for _, s in fs)/1e9
-        print(f"{'Would delete' if dry_run else 'Deleted'} {len(gone)} cache files ({gb(gone):.2f} GB) not used for {days} days "
-              f"from {cache_folder(folder)}; {len(kept)} kept ({gb(kept):.2f} GB).")
+        builds = sum(bool(_BUILD_FILE.search(f.name)) for f, _ in gone)
+        print(f"{'Would delete' if dry_run else 'Deleted'} {len(gone)} files ({gb(gone):.2f} GB) from {cache_folder(folder)}: "
+              f"{len(gone)-builds} caches not used for {days} days, {builds} builds left by stopped processes; "
+              f"{len(kept)} kept ({gb(kept):.2f} GB).")
     return L(f for f, _ in gone)
 
 # %% ../nbs/05_data.ipynb #62db9ef7
