@@ -71,7 +71,6 @@ def _batch_problem(x, conv):
         return f"The batch holds {dtype} and the model's weights are {w.dtype}: pass `x.to({w.dtype})`" + (
             "." if dtype == torch.float64 else ", or run the model under `torch.autocast`.")
 
-
 # %% ../nbs/02_xresnet.ipynb #d23ac3b1
 class ResNet(nn.Sequential):
     "Stem, stages of `block`s (`layers[i]` of width `widths[i]`), pooled linear head: the whole family from one spec."
