@@ -86,6 +86,31 @@ def _rng(self):
 if DistributedDL is not None: DistributedDL._broadcast, DistributedDL.rng = _broadcast, property(_rng)
 fastai.torch_core.maybe_gather = _maybe_gather  # what fastai's `to_detach` gathers the metrics' and the losses' tensors with
 
+def _real_items(dl, bs):
+    "How many of the `bs` items of this process's batch from `dl` are real, not the repeats `DistributedDL` pads the epoch with."
+    start = dl.rank*dl.n_padded//dl.world_size + dl.i - bs  # (where this batch starts in the padded epoch; `i` counts it already)
+    return max(0, min(bs, dl.n - start))
+
+def _over_real_items(accumulate, value):
+    "fastai's `accumulate` of an average, but under `DistributedDL` the sum of `value` over every process's real items, padding left out."
+    def _accumulate(self, learn):
+        dl = learn.dl
+        if not (isinstance(dl, DistributedDL) and hasattr(dl, 'n_padded') and torch.distributed.is_initialized()): return accumulate(self, learn)
+        bs = find_bs(learn.yb)
+        k = _real_items(dl, bs)
+        first = lambda o: o[:k] if k < bs else o
+        v = value(self, learn, first(learn.pred), [first(y) for y in learn.yb]).detach().float().mean()*k if k else 0.
+        total, n = _all_gather(torch.tensor([[float(v), k]], device=_comm_device())).sum(0).tolist()
+        self.total, self.count = self.total + total, self.count + int(n)
+    _accumulate._fastai = accumulate
+    return _accumulate
+
+if DistributedDL is not None:  # (fastai's own functions, also when this cell runs again)
+    AvgMetric.accumulate = _over_real_items(getattr(AvgMetric.accumulate, '_fastai', AvgMetric.accumulate),
+                                            lambda self, learn, pred, yb: self.func(pred, *yb))
+    AvgLoss.accumulate = _over_real_items(getattr(AvgLoss.accumulate, '_fastai', AvgLoss.accumulate),
+                                          lambda self, learn, pred, yb: learn.loss if len(pred) == len(learn.pred) else learn.loss_func(pred, *yb))
+
 
 # %% ../nbs/09_distributed.ipynb #c645dfc0
 def _device_type(learn):
