@@ -442,11 +442,9 @@ def prune_caches(days=30, folder=None, dry_run=False, verbose=True):
         old = age >= 1 if _BUILD_FILE.search(f.name) else age >= days
         (gone if old else kept).append((f, st.st_size))
     if not dry_run:
-        failed = []
-        for f, size in gone:
-            try: f.unlink(missing_ok=True)
-            except OSError: failed.append((f, size))  # (e.g. open in another process on Windows)
-        gone, kept = [o for o in gone if o not in failed], kept + failed
+        for o in list(gone):
+            try: o[0].unlink(missing_ok=True)
+            except OSError: gone.remove(o); kept.append(o)  # (e.g. open in another process on Windows)
     if verbose:
         gb = lambda fs: sum(s for _, s in fs)/1e9
         builds = sum(bool(_BUILD_FILE.search(f.name)) for f, _ in gone)

@@ -34,8 +34,7 @@ def ours_to_theirs(ours, theirs, bias=0.):
 def our_layers(block):
     "A fastres `ResBlock`'s convs and norms, in the order d2l's blocks register theirs: the branch's convs, its norms, the shortcut's."
     layers = list(block.convs)
-    return [l[0] for l in layers] + [l[1] for l in layers] + list(block.shortcut[0]) if len(block.shortcut) else \
-           [l[0] for l in layers] + [l[1] for l in layers]
+    return [l[0] for l in layers] + [l[1] for l in layers] + (list(block.shortcut[0]) if len(block.shortcut) else [])
 
 def d2l_order(block):
     "A d2l block's convs and norms in the order of `our_layers`: the branch's convs, its norms, then the projection."
