@@ -42,25 +42,6 @@ def resnet_split(model, groups=2):
     return L([model[a:b] for a, b in zip(cuts, cuts[1:])] + [model[i:]]).map(params)
 
 # %% ../nbs/11_finetune.ipynb #0bd24a46
-def transfer_weights(model, src):
-    "Load the body of `src` (a model, state dict or weights file) into `model`, keeping `model`'s new head."
-    sd = read_weights(src)
-    last = next(reversed(sd)).rsplit('.', 1)[0]  # the source's classifier: its last module
-    body = {k: v for k, v in sd.items() if not k.startswith(last + '.')}
-    i = _pool_index(model)
-    model[:i].load_state_dict(convert_state_dict(body, model[:i]))
-    return model
-
-# %% ../nbs/11_finetune.ipynb #e6df21b3
-def _weights_file(weights, learn):
-    "`weights`, or for a name with no file such as `learn.load` takes, the file `learn.save` writes under `learn.path`."
-    if not isinstance(weights, (str, Path)) or Path(weights).expanduser().exists(): return weights
-    saved = learn.path/learn.model_dir/f'{weights}.pth'
-    if saved.exists(): return saved
-    raise FastresError(f"No weights file at {weights}: not at {Path(weights).expanduser().absolute()} (a path starts from the "
-                       f"current folder), nor at {saved} (where `learn.save({str(weights)!r})` writes, under this learner's path). "
-                       "Pass the file's full path, which `learn.save` returns.")
-
 _TRICKS = ('self_attention', 'blur_pool', 'blur_conv')  # fastres_train's options that add to the model, as `recipe_model` does
 
 def _run_opts(weights):
@@ -72,8 +53,8 @@ def _run_opts(weights):
     except (OSError, ValueError): return {}, None
     return (opts, args) if isinstance(opts, dict) and isinstance(opts.get('arch'), str) else ({}, None)
 
-def _run_hint(weights):
-    "How to build the model of `weights` when a `fastres_train` run folder (its args.json) says."
+def _run_hint(weights, learner=True):
+    "How to build the model of `weights` when a `fastres_train` run folder (its args.json) says: for `finetune_learner`, or the model itself."
     opts, args = _run_opts(weights)
     if not opts: return ""
     tricks = {k: opts[k] for k in _TRICKS if opts.get(k)}
@@ -81,8 +62,11 @@ def _run_hint(weights):
     flags = ''.join(f" --{k}" + ('' if v is True else f" {v}") for k, v in {**tricks, 'shortcut': opts.get('shortcut')}.items() if v)
     arch = repr(opts['arch'])
     if tricks: arch = f"partial(recipe_model, {arch}, {', '.join(f'{k}={v!r}' for k, v in tricks.items())})"
-    return (f" {args} says they were trained by `fastres_train --arch {opts['arch']}{flags}`: build that model, "
-            f"`finetune_learner(dls, {arch}, weights{shortcut})`" + (" (recipe_model from fastres.recipes)." if tricks else "."))
+    said = f" {args} says they were trained by `fastres_train --arch {opts['arch']}{flags}`: build that model, "
+    if not learner:  # the model itself, e.g. `recipe_model('xresnet18', blur_pool=True, n_out=10)`
+        kw = ''.join(f", {k}={v!r}" for k, v in {**tricks, 'shortcut': opts.get('shortcut')}.items() if v)
+        return said + f"`recipe_model({opts['arch']!r}{kw}, n_out=...)` (from fastres.recipes), and load them into it."
+    return said + f"`finetune_learner(dls, {arch}, weights{shortcut})`" + (" (recipe_model from fastres.recipes)." if tricks else ".")
 
 def _lacks_tricks(model, weights):
     "The weightless layers (`--blur_pool`, `--blur_conv`) that the run of `weights` trained with and `model` does not have."
@@ -97,21 +81,46 @@ def _lacks_tricks(model, weights):
                                      for b in model.modules() if isinstance(b, ResBlock) for c in b.convs.modules()): lacks.append('blur_conv')
     return lacks
 
+def _check_run_layers(model, weights, name='the model', learner=True):
+    "Refuse the weights file `weights` of a `fastres_train` run that had weightless layers (`--blur_pool`, `--blur_conv`) which `model` lacks."
+    # blur pools have no weights, so weights of a blurred network load into the plain one: a different network
+    if lacks := _lacks_tricks(model, weights):
+        raise FastresError(f"The weights fit {name}, but they were trained with {' and '.join('--' + t for t in lacks)}, "
+                           f"which add{'s' if len(lacks) == 1 else ''} layers that have no weights: without them, {name} computes "
+                           f"something else.{_run_hint(weights, learner)}")
+
+def transfer_weights(model, src):
+    "Load the body of `src` (a model, state dict or weights file) into `model`, keeping `model`'s new head."
+    sd = read_weights(src)
+    last = next(reversed(sd)).rsplit('.', 1)[0]  # the source's classifier: its last module
+    body = {k: v for k, v in sd.items() if not k.startswith(last + '.')}
+    i = _pool_index(model)
+    body = convert_state_dict(body, model[:i])  # (refuses weights of another architecture)
+    _check_run_layers(model, src, learner=False)  # (a `fastres_train` run's file: its args.json says which layers it had)
+    model[:i].load_state_dict(body)
+    return model
+
+# %% ../nbs/11_finetune.ipynb #e6df21b3
+def _weights_file(weights, learn):
+    "`weights`, or for a name with no file such as `learn.load` takes, the file `learn.save` writes under `learn.path`."
+    if not isinstance(weights, (str, Path)) or Path(weights).expanduser().exists(): return weights
+    saved = learn.path/learn.model_dir/f'{weights}.pth'
+    if saved.exists(): return saved
+    raise FastresError(f"No weights file at {weights}: not at {Path(weights).expanduser().absolute()} (a path starts from the "
+                       f"current folder), nor at {saved} (where `learn.save({str(weights)!r})` writes, under this learner's path). "
+                       "Pass the file's full path, which `learn.save` returns.")
+
 def finetune_learner(dls, arch, weights, splitter=None, groups=2, **kwargs):
     "A frozen `resnet_learner` on `dls` whose body starts from `weights` (trained `arch`), ready for `fine_tune`; `resnet_split` in `groups` unless `splitter`."
     if splitter is not None and groups != 2:
         raise FastresError(f"Pass either splitter= or groups={groups}, not both: groups is the number of parameter groups of "
                            "the default splitter, resnet_split.")
     learn = resnet_learner(dls, arch, splitter=ifnone(splitter, partial(resnet_split, groups=groups)), **kwargs)
-    sd = read_weights(_weights_file(weights, learn))
-    try: transfer_weights(learn.model, sd)
+    file = _weights_file(weights, learn)
+    name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')
+    try: transfer_weights(learn.model, read_weights(file))  # (a state dict: the run's layers are checked below, under `name`)
     except FastresError as e:
-        name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')
-        raise FastresError(f"The weights do not fit {name} (compared without the heads). {e}{_run_hint(weights)}") from None
-    # blur pools have no weights, so weights of a blurred network load into the plain one: a different network
-    if lacks := _lacks_tricks(learn.model, weights):
-        name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')
-        raise FastresError(f"The weights fit {name}, but they were trained with {' and '.join('--' + t for t in lacks)}, "
-                           f"which add{'s' if len(lacks) == 1 else ''} layers that have no weights: without them, {name} computes something else.{_run_hint(weights)}")
+        raise FastresError(f"The weights do not fit {name} (compared without the heads). {e}{_run_hint(file)}") from None
+    _check_run_layers(learn.model, file, name)
     learn.freeze()
     return learn

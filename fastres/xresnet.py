@@ -260,7 +260,11 @@ def read_weights(src):
 
 def load_weights(model, src, strict=True):
     "Load `src` (a model, a state dict, or a path to one saved by torch or fastai) into `model`, converting names."
-    model.load_state_dict(convert_state_dict(read_weights(src), model), strict=strict)
+    sd = convert_state_dict(read_weights(src), model)
+    if isinstance(src, (str, Path)):  # a `fastres_train` run's file: its args.json says which weightless layers it had
+        from .finetune import _check_run_layers  # (run folders are 08's and 11's business; imported when needed)
+        _check_run_layers(model, src, learner=False)
+    model.load_state_dict(sd, strict=strict)
     return model
 
 # %% ../nbs/02_xresnet.ipynb #23d2e03f
