@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_distributed.ipynb #5cfd6370
 from __future__ import annotations
-import atexit, contextlib, hashlib, os, pickle, sys, time, warnings
+import atexit, contextlib, hashlib, os, pickle, sys, time, warnings, weakref
 from .core import *  # first: the package silences fastai's import-time deprecation warnings
 from fastai.basics import *
 import fastai.torch_core
@@ -60,9 +60,13 @@ def _all_gather(x, axis=0):
     with settled(x, *res): torch.distributed.all_gather(res, x)
     return torch.cat(res, dim=axis)
 
+_ddp_learners = weakref.WeakSet()  # learners between fastai's `to_distributed` and `detach_distributed` (in `distrib_ctx`)
+
 def _maybe_gather(x, axis=0):
-    "fastai's `maybe_gather`, through `_all_gather`: copies of `x` from every process (averaged when `x` is a scalar)."
-    if num_distrib() <= 1: return x
+    "fastai's `maybe_gather`, through `_all_gather`: copies of `x` from every process (averaged when `x` is a scalar), while a learner is data-parallel."
+    # fastai gathers whenever the job has several processes, so one process validating or predicting alone after
+    # `distrib_ctx` waited in a collective that no other process joins
+    if num_distrib() <= 1 or not _ddp_learners: return x
     return _all_gather(x, axis) if x.ndim else _all_gather(x[None]).mean()
 
 def _gather(o):
@@ -83,7 +87,20 @@ def _rng(self):
     "The random generator that shuffles the wrapped loader (the first process's draws the order of every epoch)."
     return self.dl.rng
 
-if DistributedDL is not None: DistributedDL._broadcast, DistributedDL.rng = _broadcast, property(_rng)
+def _tracked(method, add):
+    "fastai's `Learner.to_distributed`/`detach_distributed` (`method`), noting which learners are data-parallel."
+    @functools.wraps(method)
+    def _method(self, *args, **kwargs):
+        res = method(self, *args, **kwargs)
+        _ddp_learners.add(self) if add else _ddp_learners.discard(self)
+        return res
+    _method._fastai = method
+    return _method
+
+if DistributedDL is not None:  # (fastai's own functions, also when this cell runs again)
+    DistributedDL._broadcast, DistributedDL.rng = _broadcast, property(_rng)
+    Learner.to_distributed = _tracked(getattr(Learner.to_distributed, '_fastai', Learner.to_distributed), True)
+    Learner.detach_distributed = _tracked(getattr(Learner.detach_distributed, '_fastai', Learner.detach_distributed), False)
 fastai.torch_core.maybe_gather = _maybe_gather  # what fastai's `to_detach` gathers the metrics' and the losses' tensors with
 
 def _real_items(dl, bs):
@@ -153,9 +170,10 @@ def shard_report(shards, n):
 class ShardCheck(Callback):
     "Check that each process of a multi-process fit trains on its own shard of every epoch and that all end with the same weights."
     order = 12  # after fastai's `DistributedTrainer` (11) wraps the loaders and before it unwraps the model
+    report = None  # the last data-parallel fit's
     def before_fit(self):
         self.active = num_distrib() > 1 and torch.distributed.is_initialized() and not hasattr(self.learn, 'lr_finder')
-        self.epochs, self.report = [], None
+        self.epochs = []
 
     def before_train(self):
         "Record the indices the training loader draws this epoch."
@@ -172,7 +190,9 @@ class ShardCheck(Callback):
         if self.active and self.idxs is not None: self.epochs.append(shard_report(_gather(self.idxs), self.learn.dl.n))
 
     def after_fit(self):
-        if not self.active: return
+        # no epoch trained data-parallel: a `validate` or `get_preds` (they run `after_fit` too), a fit outside `ddp_ctx`
+        # (a process on its own, that must not wait for the others) or one that trained nothing. The last report stays.
+        if not (self.active and self.epochs): return
         digests = _gather(weights_digest(self.model))
         n_extra = [e['sizes'][0]*len(e['sizes']) - e['n'] for e in self.epochs]
         self.report = dict(world_size=num_distrib(), backend=torch.distributed.get_backend(), epochs=self.epochs,
