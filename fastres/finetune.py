@@ -10,7 +10,8 @@ from .core import *
 from .xresnet import *
 from .learner import resnet_learner
 from .layers import ResBlock
-from .recipes import MaxBlurPool, BLUR_POOLS, blur_pool_kwargs
+from .recipes import BlurPool, MaxBlurPool, recipe_model
+from .cli import ACTIVATIONS
 
 # %% auto #0
 __all__ = ['resnet_split', 'transfer_weights', 'finetune_learner']
@@ -58,36 +59,55 @@ def _run_hint(weights, learner=True):
     opts, args = _run_opts(weights)
     if not opts: return ""
     tricks = {k: opts[k] for k in _TRICKS if opts.get(k)}
-    shortcut = f", shortcut={opts['shortcut']!r}" if opts.get('shortcut') else ""
-    flags = ''.join(f" --{k}" + ('' if v is True else f" {v}") for k, v in {**tricks, 'shortcut': opts.get('shortcut')}.items() if v)
-    arch = repr(opts['arch'])
-    if tricks: arch = f"partial(recipe_model, {arch}, {', '.join(f'{k}={v!r}' for k, v in tricks.items())})"
+    kw = {k: v for k, v in dict(shortcut=opts.get('shortcut'), act=opts.get('act')).items() if v}
+    flags = ''.join(f" --{k}" + ('' if v is True else f" {v}") for k, v in {**tricks, **kw}.items())
+    model_kw = ''.join(f", {k}={v!r}" if k != 'act' else f", act_cls=ACTIVATIONS[{v!r}]" for k, v in kw.items())
     said = f" {args} says they were trained by `fastres_train --arch {opts['arch']}{flags}`: build that model, "
     if not learner:  # the model itself, e.g. `recipe_model('xresnet18', blur_pool=True, n_out=10)`
-        kw = ''.join(f", {k}={v!r}" for k, v in {**tricks, 'shortcut': opts.get('shortcut')}.items() if v)
-        return said + f"`recipe_model({opts['arch']!r}{kw}, n_out=...)` (from fastres.recipes), and load them into it."
-    return said + f"`finetune_learner(dls, {arch}, weights{shortcut})`" + (" (recipe_model from fastres.recipes)." if tricks else ".")
+        trick_kw = ''.join(f", {k}={v!r}" for k, v in tricks.items())
+        return said + f"`recipe_model({opts['arch']!r}{trick_kw}{model_kw}, n_out=...)`, and load them into it."
+    arch = repr(opts['arch'])
+    if tricks: arch = f"partial(recipe_model, {arch}, {', '.join(f'{k}={v!r}' for k, v in tricks.items())})"
+    return said + f"`finetune_learner(dls, {arch}, weights{model_kw})`."
 
-def _lacks_tricks(model, weights):
-    "The weightless layers (`--blur_pool`, `--blur_conv`) that the run of `weights` trained with and `model` does not have."
-    opts, _ = _run_opts(weights)
-    lacks, style = [], opts.get('blur_pool')
-    if style in (True, *BLUR_POOLS):  # the run replaced every max pool by a MaxBlurPool of this style
-        want = blur_pool_kwargs(style)
-        if any(type(m) is nn.MaxPool2d or isinstance(m, MaxBlurPool) and (m.max_size, m.kernel.shape[-1]) != (want['max_size'], want['blur'])
-               for m in model.modules()): lacks.append('blur_pool' if style is True else f'blur_pool {style}')
-    # ... and blur_conv every strided convolution of a residual branch by a stride-1 one and a blur
-    if opts.get('blur_conv') and any(isinstance(c, nn.Conv2d) and c.stride != (1, 1)
-                                     for b in model.modules() if isinstance(b, ResBlock) for c in b.convs.modules()): lacks.append('blur_conv')
-    return lacks
+def _run_model(opts):
+    "The network a `fastres_train` run with options `opts` trained (with some head), or None where it cannot be built here."
+    act = opts.get('act')
+    if act is not None and act not in ACTIVATIONS: return None
+    kw = {k: v for k, v in dict(act_cls=ACTIVATIONS.get(act), shortcut=opts.get('shortcut')).items() if v is not None}
+    try: return recipe_model(opts['arch'], **{k: opts.get(k) or False for k in _TRICKS}, **kw)
+    except Exception: return None  # (an architecture or option of another fastres version: nothing to compare with)
+
+def _weightless(model):
+    "What a state dict does not hold about `model`'s body: its layers without weights (activations, pools, blurs) and its convolutions' strides, in order."
+    res = []
+    for name, m in model[:_pool_index(model)].named_modules():
+        if isinstance(m, MaxBlurPool): d = f"MaxBlurPool(max_size={m.max_size}, blur={m.kernel.shape[-1]}, stride={m.stride})"
+        elif isinstance(m, BlurPool): d = f"BlurPool(blur={m.kernel.shape[-1]}, stride={m.stride})"
+        elif isinstance(m, nn.Conv2d): d = f"Conv2d(stride={m.stride[0]}, padding={m.padding[0]}, dilation={m.dilation[0]})"
+        elif (isinstance(m, (nn.Identity, nn.Flatten, nn.Dropout, nn.Sequential)) or next(m.children(), None) is not None
+              or next(m.parameters(), None) is not None): continue
+        else:  # an activation or a pool, with its settings (FastMish computes nn.Mish; in place or not is the same function)
+            kind = 'Mish' if isinstance(m, (nn.Mish, ACTIVATIONS['mish'])) else type(m).__name__
+            d = f"{kind}({', '.join(x for x in m.extra_repr().split(', ') if x and not x.startswith('inplace'))})"
+        res.append((name, d))
+    return res
 
 def _check_run_layers(model, weights, name='the model', learner=True):
-    "Refuse the weights file `weights` of a `fastres_train` run that had weightless layers (`--blur_pool`, `--blur_conv`) which `model` lacks."
-    # blur pools have no weights, so weights of a blurred network load into the plain one: a different network
-    if lacks := _lacks_tricks(model, weights):
-        raise FastresError(f"The weights fit {name}, but they were trained with {' and '.join('--' + t for t in lacks)}, "
-                           f"which add{'s' if len(lacks) == 1 else ''} layers that have no weights: without them, {name} computes "
-                           f"something else.{_run_hint(weights, learner)}")
+    "Refuse the weights file `weights` of a `fastres_train` run whose network differs from `model` in layers without weights (`--act`, `--shortcut`, `--blur_pool`, `--blur_conv`)."
+    # those options leave the state dict as it is, so the weights load into a model built without them: another network
+    opts, _ = _run_opts(weights)
+    if not opts or not any(isinstance(m, ResBlock) for m in model.modules()): return  # (fastres's own networks only)
+    if (theirs := _run_model(opts)) is None: return
+    ours, want = _weightless(model), _weightless(theirs)
+    if [d for _, d in ours] == [d for _, d in want]: return
+    n = min(len(ours), len(want))
+    i = next((i for i in range(n) if ours[i][1] != want[i][1]), n)
+    where = (f"first at `{ours[i][0]}`: {ours[i][1]} in {name}, {want[i][1]} in the run's" if i < n
+             else f"{name} has {len(ours)} of them and the run's network {len(want)}")
+    raise FastresError(f"The weights fit {name}, but not the network they were trained in: the layers that have no weights "
+                       f"(activations, pools, blurs, strides) differ, {where}. With these weights {name} would compute "
+                       f"something else.{_run_hint(weights, learner)}")
 
 def transfer_weights(model, src):
     "Load the body of `src` (a model, state dict or weights file) into `model`, keeping `model`'s new head."
@@ -95,8 +115,9 @@ def transfer_weights(model, src):
     last = next(reversed(sd)).rsplit('.', 1)[0]  # the source's classifier: its last module
     body = {k: v for k, v in sd.items() if not k.startswith(last + '.')}
     i = _pool_index(model)
-    body = convert_state_dict(body, model[:i])  # (refuses weights of another architecture)
-    _check_run_layers(model, src, learner=False)  # (a `fastres_train` run's file: its args.json says which layers it had)
+    try: body = convert_state_dict(body, model[:i])  # (refuses weights of another architecture)
+    except FastresError as e: raise FastresError(f"{e}{_run_hint(src, learner=False)}") from None
+    _check_run_layers(model, src, learner=False)  # (a `fastres_train` run's file: its args.json says how it was built)
     model[:i].load_state_dict(body)
     return model
 

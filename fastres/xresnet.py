@@ -260,9 +260,12 @@ def read_weights(src):
 
 def load_weights(model, src, strict=True):
     "Load `src` (a model, a state dict, or a path to one saved by torch or fastai) into `model`, converting names."
-    sd = convert_state_dict(read_weights(src), model)
-    if isinstance(src, (str, Path)):  # a `fastres_train` run's file: its args.json says which weightless layers it had
-        from .finetune import _check_run_layers  # (run folders are 08's and 11's business; imported when needed)
+    sd = read_weights(src)
+    if not isinstance(src, (str, Path)): sd = convert_state_dict(sd, model)
+    else:  # a `fastres_train` run's file: its args.json says how the run built its network
+        from .finetune import _run_hint, _check_run_layers  # (run folders are 08's and 11's business: imported when needed)
+        try: sd = convert_state_dict(sd, model)
+        except FastresError as e: raise FastresError(f"{e}{_run_hint(src, learner=False)}") from None
         _check_run_layers(model, src, learner=False)
     model.load_state_dict(sd, strict=strict)
     return model
