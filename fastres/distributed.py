@@ -67,7 +67,16 @@ def _maybe_gather(x, axis=0):
     # fastai gathers whenever the job has several processes, so one process validating or predicting alone after
     # `distrib_ctx` waited in a collective that no other process joins
     if num_distrib() <= 1 or not _ddp_learners: return x
-    return _all_gather(x, axis) if x.ndim else _all_gather(x[None]).mean()
+    return _gathered(x, axis)
+
+def _gathered(x, axis=0): return _all_gather(x, axis) if x.ndim else _all_gather(x[None]).mean()
+
+def _dl_to_detach(self, b, cpu=True, gather=True):
+    "fastai's `DistributedDL._to_detach`: `b` detached and gathered from every process, whichever learner uses the loader."
+    # (`DistributedDL.to_detach` then drops the padding from what it takes to be gathered)
+    b = to_detach(b, cpu=False, gather=False)
+    if gather and num_distrib() > 1: b = apply(lambda x: _gathered(x) if isinstance(x, Tensor) else x, b)
+    return to_detach(b, cpu, gather=False)
 
 def _gather(o):
     "`o` (anything picklable) from every process, as a list in rank order."
@@ -98,7 +107,7 @@ def _tracked(method, add):
     return _method
 
 if DistributedDL is not None:  # (fastai's own functions, also when this cell runs again)
-    DistributedDL._broadcast, DistributedDL.rng = _broadcast, property(_rng)
+    DistributedDL._broadcast, DistributedDL.rng, DistributedDL._to_detach = _broadcast, property(_rng), _dl_to_detach
     Learner.to_distributed = _tracked(getattr(Learner.to_distributed, '_fastai', Learner.to_distributed), True)
     Learner.detach_distributed = _tracked(getattr(Learner.detach_distributed, '_fastai', Learner.detach_distributed), False)
 fastai.torch_core.maybe_gather = _maybe_gather  # what fastai's `to_detach` gathers the metrics' and the losses' tensors with
