@@ -109,16 +109,20 @@ def _check_run_layers(model, weights, name='the model', learner=True):
                        f"(activations, pools, blurs, strides) differ, {where}. With these weights {name} would compute "
                        f"something else.{_run_hint(weights, learner)}")
 
+def _from_run(sd, model, src, whole=None):
+    "State dict `sd` (read from `src`) converted for `model`; for a `fastres_train` run's file, checked against the run's network (which `whole`, if given, must be)."
+    try: sd = convert_state_dict(sd, model)  # (refuses weights of another architecture)
+    except FastresError as e: raise FastresError(f"{e}{_run_hint(src, learner=False)}") from None
+    _check_run_layers(ifnone(whole, model), src, learner=False)  # (a run's args.json says how it built its network)
+    return sd
+
 def transfer_weights(model, src):
     "Load the body of `src` (a model, state dict or weights file) into `model`, keeping `model`'s new head."
     sd = read_weights(src)
     last = next(reversed(sd)).rsplit('.', 1)[0]  # the source's classifier: its last module
     body = {k: v for k, v in sd.items() if not k.startswith(last + '.')}
     i = _pool_index(model)
-    try: body = convert_state_dict(body, model[:i])  # (refuses weights of another architecture)
-    except FastresError as e: raise FastresError(f"{e}{_run_hint(src, learner=False)}") from None
-    _check_run_layers(model, src, learner=False)  # (a `fastres_train` run's file: its args.json says how it was built)
-    model[:i].load_state_dict(body)
+    model[:i].load_state_dict(_from_run(body, model[:i], src, whole=model))
     return model
 
 # %% ../nbs/11_finetune.ipynb #e6df21b3

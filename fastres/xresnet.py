@@ -260,14 +260,9 @@ def read_weights(src):
 
 def load_weights(model, src, strict=True):
     "Load `src` (a model, a state dict, or a path to one saved by torch or fastai) into `model`, converting names."
-    sd = read_weights(src)
-    if not isinstance(src, (str, Path)): sd = convert_state_dict(sd, model)
-    else:  # a `fastres_train` run's file: its args.json says how the run built its network
-        from .finetune import _run_hint, _check_run_layers  # (run folders are 08's and 11's business: imported when needed)
-        try: sd = convert_state_dict(sd, model)
-        except FastresError as e: raise FastresError(f"{e}{_run_hint(src, learner=False)}") from None
-        _check_run_layers(model, src, learner=False)
-    model.load_state_dict(sd, strict=strict)
+    # `convert_state_dict`, and for a `fastres_train` run's file a check against the network its args.json describes
+    from fastres.finetune import _from_run  # (run folders are 08's and 11's business: imported when needed)
+    model.load_state_dict(_from_run(read_weights(src), model, src), strict=strict)
     return model
 
 # %% ../nbs/02_xresnet.ipynb #23d2e03f
