@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_distributed.ipynb #5cfd6370
 from __future__ import annotations
-import atexit, contextlib, hashlib, os, pickle, sys, time, warnings, weakref
+import atexit, collections, contextlib, functools, hashlib, os, pickle, sys, time, warnings, weakref
 from .core import *  # first: the package silences fastai's import-time deprecation warnings
 from fastai.basics import *
 import fastai.torch_core
@@ -43,15 +43,18 @@ def _comm_device():
     "The device whose tensors the process group's backend moves: CUDA for nccl, the CPU for gloo."
     return 'cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu'
 
+_held = collections.deque(maxlen=16)  # the tensors of the last collectives (see `settled`)
+
 @contextlib.contextmanager
 def settled(*ts, timeout=2.):
-    "Around a collective on tensors `ts`: on leaving, wait until gloo's threads hold no more references to them (so they are freed in this thread)."
+    "Around a collective on tensors `ts`: on leaving, wait until gloo's threads hold no more references to them, and keep them for the next collectives (so they are freed in this thread)."
     # nccl's watchdog thread lets go of its tensors on its own schedule, so waiting could cost a GPU job time; not measured here.
     if torch.distributed.is_initialized() and torch.distributed.get_backend() != 'gloo': yield; return
     counts = [t._use_count() for t in ts]
     yield
     end = time.monotonic() + timeout  # a bound, not an expected wait: it does not depend on the data
     while any(t._use_count() > n for t, n in zip(ts, counts)) and time.monotonic() < end: time.sleep(1e-4)
+    _held.append(ts)  # (under load, a gloo thread still let go of a broadcast's tensor last after that wait, twice in 40 processes)
 
 def _all_gather(x, axis=0):
     "`x` (at least 1-d) from every process, concatenated along `axis` in rank order."
