@@ -56,8 +56,29 @@ def test_train_reaches_accuracy_above_chance(full_run):
     assert len(table) == 6 and [l.split()[0] for l in table[1:]] == ['0', '1', '2', '3', '4'] and '\r' not in res.stdout, res.stdout
     last = res.stdout.strip().splitlines()
     assert last[-2].split()[:3] == ['label', 'arch', 'epochs_done'] and f"{acc:.4f}" in last[-1]
-    assert sorted(f.name for f in out.iterdir()) == ['args.json', 'checkpoints', 'experiments.jsonl', 'model.pth']
+    assert sorted(f.name for f in out.iterdir()) == ['args.json', 'checkpoints', 'experiments.jsonl', 'model.pkl', 'model.pth']
     assert 'Traceback' not in res.stderr
+
+def test_predict_with_the_run(full_run, tmp_path):
+    "fastres_predict on the run's 200 validation images predicts what a learner rebuilt from model.pth does."
+    out, _ = full_run
+    from fastres import get_dls, resnet_learner, load_weights
+    ref = resnet_learner(get_dls(path=DATA, size=32, bs=32, n_per_class=(50, 20), num_workers=0), 'resnet20', precision='fp32')
+    load_weights(ref.model, out/'model.pth')
+    with ref.no_bar(): probs, targs = ref.get_preds()
+    files = [str(f) for f in ref.dls.valid_ds.items]
+    csv = tmp_path/'preds.csv'
+    res = run('fastres_predict', out, *files, '--top', '2', '--precision', 'fp32', '--csv', csv)
+    assert res.returncode == 0 and 'Traceback' not in res.stderr, res.stderr[-3000:]
+    import pandas as pd
+    df = pd.read_csv(csv)
+    assert list(df.columns) == ['file', 'class', 'prob', 'class_2', 'prob_2', 'label', 'correct']
+    assert list(df.file) == files and list(df['class']) == [ref.dls.vocab[i] for i in probs.argmax(1)]
+    assert (df.prob - probs.max(1)[0].numpy()).abs().max() < 1e-5 and (df.prob >= df.prob_2).all()
+    assert list(df.label) == [ref.dls.vocab[i] for i in targs]  # the folders' wnids, as class names
+    acc = (probs.argmax(1) == targs).float().mean().item()
+    assert res.stdout.strip() == f"200 images, written to {csv}; accuracy {acc:.4f} ({round(acc*200)} right) by the folders' class names"
+    print(f"accuracy {acc:.4f} in fp32; the run recorded {record(out)['epochs'][-1]['accuracy']:.4f}")
 
 def test_killed_run_resumes_to_the_same_end(full_run, tmp_path):
     ref, _ = full_run
@@ -218,6 +239,7 @@ def _bad_cases(tmp):
     for split in ('train', 'val'): (tmp/'noimages'/split/'tench').mkdir(parents=True)
     data = ['--data', DATA]
     (tmp/'plot.png').write_bytes(b'mine')
+    (tmp/'w.pth').write_bytes(b'weights')
     return {  # name: (command line, what stderr must say, folder that must not appear)
         'unknown arch': (['fastres_train', '--arch', 'resnet21', *data],
                          ["Unknown architecture 'resnet21'", "Did you mean 'resnet20'", "Valid names: xresnet18, xresnet34"], None),
@@ -246,6 +268,12 @@ def _bad_cases(tmp):
                                                 "Lower --bs to at most 50, or take more images per class with --n_per_class"], tmp/'o7'),
         'lr_find batch bigger than the training set': (['fastres_lr_find', *data, '--size', '32', '--bs', '100', '--n_per_class', '5,2',
                                                         '--num_it', '6', '--out', tmp/'o8'], ["Lower --bs to at most 50"], tmp/'o8'),
+        'predict with no run': (['fastres_predict', tmp/'nowhere', tmp/'a.jpg'], ["no such run folder or file"], None),
+        'predict with weights': (['fastres_predict', tmp/'w.pth', tmp/'a.jpg'], ["holds weights, not a learner",
+                                 "pass the run's folder"], None),
+        'predict into a folder': (['fastres_predict', tmp, tmp/'a.jpg', '--csv', tmp], ["--csv", "is a folder: pass a file name"], None),
+        'predict in fp16': (['fastres_predict', tmp, tmp/'a.jpg', '--precision', 'fp16'], ["--precision must be auto or fp32"], None),
+        'predict from a folder that is no run': (['fastres_predict', tmp/'empty', tmp/'a.jpg'], ["is not a fastres_train run folder"], None),
         'mom with one_cycle': (['fastres_train', *data, '--mom', '0.9', '--sched', 'one_cycle', '--out', tmp/'o9'],
                                ["--mom has no effect with --sched one_cycle", "Drop --mom, or use --sched flat_cos"], tmp/'o9'),
     }
@@ -318,7 +346,7 @@ def test_resume_after_the_last_checkpoint_and_data_written_another_way(tmp_path)
     env = {**ENV, 'FASTRES_CACHE': str(tmp_path/'cache')}
     first = subprocess.run([script('fastres_train'), *map(str, args)], capture_output=True, text=True, env=env, timeout=240)
     assert first.returncode == 0, first.stderr[-3000:]
-    for f in ('model.pth', 'experiments.jsonl'): (out/f).unlink()
+    for f in ('model.pth', 'model.pkl', 'experiments.jsonl'): (out/f).unlink()
     d, w = args.index('--data') + 1, args.index('--workers') + 1
     args[d], args[w] = f"{DATA}/", '3'  # the same folder, and --workers, which --cache does not use
     res = subprocess.run([script('fastres_train'), *map(str, args), '--resume'], capture_output=True, text=True, env=env, timeout=240)
@@ -326,3 +354,4 @@ def test_resume_after_the_last_checkpoint_and_data_written_another_way(tmp_path)
     assert 'Every epoch of r11/model was done in an earlier session' in res.stdout and 'r11/model' in res.stdout.splitlines()[-1]
     rec = record(out)
     assert (rec['status'], rec['resumed_from'], len(rec['epochs'])) == ('completed', 1, 2) and (out/'model.pth').is_file()
+    assert (out/'model.pkl').is_file()
