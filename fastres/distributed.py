@@ -77,9 +77,12 @@ def _gathered(x, axis=0): return _all_gather(x, axis) if x.ndim else _all_gather
 def _dl_to_detach(self, b, cpu=True, gather=True):
     "fastai's `DistributedDL._to_detach`: `b` detached and gathered from every process, whichever learner uses the loader."
     # (`DistributedDL.to_detach` then drops the padding from what it takes to be gathered)
-    b = to_detach(b, cpu=False, gather=False)
-    if gather and num_distrib() > 1: b = apply(lambda x: _gathered(x) if isinstance(x, Tensor) else x, b)
-    return to_detach(b, cpu, gather=False)
+    def _one(x):
+        if not isinstance(x, Tensor): return x
+        x = x.detach()
+        if gather and num_distrib() > 1: x = _gathered(x)
+        return x.cpu() if cpu else x
+    return apply(_one, b)
 
 def _gather(o):
     "`o` (anything picklable) from every process, as a list in rank order."

@@ -182,6 +182,8 @@ def test_two_processes_with_torchrun(tmp_path):
     model = resnet20(n_out=10)
     model.load_state_dict(torch.load(out/'model.pth'))
     assert dist['weights'] == [weights_digest(model)] * 2
+    from fastres import load_run  # the exported learner (first process only) holds them too
+    assert weights_digest(load_run(out).model) == dist['weights'][0]
 
 def test_cached_data_path(tmp_path):
     "--cache: the images are decoded once into $FASTRES_CACHE and training runs on the cached batches."
