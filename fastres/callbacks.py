@@ -651,8 +651,8 @@ class Checkpoint(Callback):
         if rank_distrib(): return  # in multi-process training the first process saves for all
         self.dir.mkdir(parents=True, exist_ok=True)
         model_file = self.dir/f'{self.series}_{self.epoch}.pth'
-        with atomic_save(model_file) as f: save_model(f, self.model, self.opt, with_opt=True)
-        with atomic_save(_state_file(model_file)) as f: torch.save(self._train_state(), f)
+        with atomic_write(model_file) as f: save_model(f, self.model, self.opt, with_opt=True)
+        with atomic_write(_state_file(model_file)) as f: torch.save(self._train_state(), f)
         self.last_saved = model_file
         if self.keep:
             for e, f in checkpoint_files(self.dir, self.series).items():

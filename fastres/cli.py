@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_cli.ipynb #e8918e3d
 from __future__ import annotations
-import contextlib, inspect, io, json, math, os, shutil, signal, sys, tempfile, urllib.error, warnings
+import contextlib, inspect, io, json, math, os, re, shutil, signal, sys, tempfile, urllib.error, warnings
 from .core import *  # first: the package silences fastai's import-time deprecation warnings
 from fastai.vision.all import *
 from fastai.callback.mixup import MixUp
@@ -218,10 +218,13 @@ def plan_runs(out, runs=1, resume=False, opts=None):
             f"The run in {out} was started with other options: "
             f"{'; '.join(f'--{k} {saved.get(k)!r} then, {opts.get(k)!r} now' for k in diff)}. Resume with the "
             f"options in {args}, or pass another --out folder to start a new run.")
-    todo = [(n, bool(checkpoint_files(out/'checkpoints', n))) for n in names if not (out/f'{n}.pth').exists()]
+    # (a run with its weights but no exported learner stopped before the export, or was trained before fastres_train
+    # exported learners: `train_runs` exports it from the weights, without training)
+    todo = [(n, bool(checkpoint_files(out/'checkpoints', n))) for n in names
+            if not ((out/f'{n}.pth').exists() and (out/f'{n}.pkl').exists())]
     if not todo: raise FastresError(
-        f"The run in {out} is already complete ({', '.join(n + '.pth' for n in names)}): there is nothing to resume. "
-        "Pass another --out folder to train again.")
+        f"The run in {out} is already complete ({', '.join(f'{n}.pth, {n}.pkl' for n in names)}): there is nothing to "
+        "resume. Pass another --out folder to train again.")
     return todo
 
 def resume_hint(out, name):
@@ -234,7 +237,7 @@ def resume_hint(out, name):
 def save_args(out, opts):
     "Write the options `opts` of a new run to `out`/args.json (replaced whole, never half-written)."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    with atomic_save(out/'args.json', 'w') as f: f.write(json.dumps(opts, indent=1, default=str))
+    with atomic_write(out/'args.json', 'w') as f: f.write(json.dumps(opts, indent=1, default=str))
 
 # %% ../nbs/08_cli.ipynb #a3fd6a5b
 def _with_tricks(arch, blur_pool=False, self_attention=False, blur_conv=False):
@@ -269,7 +272,7 @@ def fit_sched(learn, epochs, lr, sched='flat_cos'):
 def save_weights(learn, fname):
     "Save `learn`'s model weights to `fname` (first process only; written whole or not at all)."
     if rank_distrib(): return
-    with atomic_save(fname) as f: torch.save(get_model(learn.model).state_dict(), f)
+    with atomic_write(fname) as f: torch.save(get_model(learn.model).state_dict(), f)
 
 def export_run(learn, fname):
     "fastai's `learn.export` to `fname`, for `load_learner`: model and data pipeline, in fp32, with fastai's default callbacks only (first process only; written whole or not at all)."
@@ -277,7 +280,11 @@ def export_run(learn, fname):
     # The others train (MixUp, PreciseBN, mixed precision) or write into the run folder (Checkpoint would prune its
     # checkpoints, ExperimentLog add records), whoever fits the loaded learner, wherever it is
     drop = [cb for cb in learn.cbs if type(cb) not in (*defaults.callbacks, ProgressCallback)]
-    with atomic_save(fname) as f, learn.removed_cbs(drop): learn.export(Path(f.name).absolute())
+    # and its `path` is '.', as a new Learner's: where `learn.save` and `learn.export` write wherever it is loaded
+    path, learn.path = learn.path, Path('.')
+    try:
+        with atomic_write(fname) as f, learn.removed_cbs(drop): learn.export(Path(f.name).absolute())
+    finally: learn.path = path
 
 # %% ../nbs/08_cli.ipynb #92783494
 _RESULT_COLS = ('label', 'arch', 'epochs_done', 'train_loss', 'valid_loss', 'accuracy', 'top5_accuracy', 'img_per_s', 'wall_s')
@@ -359,10 +366,16 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
                                   act, precision, hparams=hparams | dict(seed=seed+i), label=f"{out.name}/{name}",
                                   blur_pool=blur_pool, self_attention=self_attention, shortcut=shortcut,
                                   precise_bn=precise_bn, blur_conv=blur_conv)
-            fit_sched(learn, epochs, lr, sched)
-            save_weights(learn, out/f'{name}.pth')
+            weights = out/f'{name}.pth'
+            if weights.exists():  # trained: in an earlier session that stopped before exporting, or before runs were exported
+                get_model(learn.model).load_state_dict(torch.load(weights, map_location='cpu'))
+                print(f"{out.name}/{name} was trained in an earlier session: exported its learner from {weights.name}, "
+                      f"without training.")
+            else:
+                fit_sched(learn, epochs, lr, sched)
+                save_weights(learn, weights)
+                _record_if_missing(learn)
             export_run(learn, out/f'{name}.pkl')
-            _record_if_missing(learn)
     except KeyboardInterrupt as e: raise type(e)(resume_hint(out, name or todo[0][0])) from None  # (Ctrl-C or SIGTERM)
     except FastresError:  # a mistake found only once the model is built leaves nothing behind either
         if fresh and not _weight_files(out):
@@ -512,23 +525,28 @@ def fastres_summary(
         show_table(summary_table(arch, size, n_out, c_in))
 
 # %% ../nbs/08_cli.ipynb #5f087607
+def _run_learners(run):
+    "The learners a run folder's runs exported: model.pkl, or model0.pkl, model1.pkl, ... (not other `.pkl` files)."
+    return sorted(f for f in Path(run).glob('model*.pkl') if re.fullmatch(r'model\d*', f.stem))
+
 def _no_learner(run):
     "Why the folder `run` has no exported learner, and what to do."
-    weights = _weight_files(run)
-    if not (run/'args.json').is_file() and not weights:
+    if run.name == 'checkpoints' and (run.parent/'args.json').is_file():
+        return f"{run} is a run's checkpoints folder: pass the run's folder, {run.parent}."
+    if not (run/'args.json').is_file() and not _weight_files(run):
         return f"{run} is not a fastres_train run folder: it has no exported learner (model.pkl) and no args.json."
     if not (run/'model.pth').is_file() and not list(run.glob('model[0-9]*.pth')):
         return (f"{run} holds a run that has not finished, so nothing has been exported yet (model.pkl): finish it with "
                 f"the command that started it and --resume.")
-    return (f"{run} holds a run's weights but no exported learner (model.pkl): it was trained before fastres_train "
-            "exported learners. Export one in Python: build the run's learner (as `finetune_learner` does, which says "
-            f"what the run's model is), `load_weights(learn.model, '{run}/model.pth')`, then `export_run(learn, '{run}/model.pkl')`.")
+    return (f"{run} holds a run's weights but no exported learner (model.pkl): it stopped before the export, or was "
+            "trained before fastres_train exported learners. Run the command that started it again with --resume: it "
+            "exports the learner from the weights, without training.")
 
 def load_run(run, name=None, cpu=True) -> Learner:
     "The learner a `fastres_train` run exported, from its folder `run` (or the `.pkl` file itself), for `predict`; `name` picks one of several runs."
     path = Path(run).expanduser()
     if path.is_dir():
-        pkls = sorted(path.glob('*.pkl'))
+        pkls = _run_learners(path)
         if name is not None:
             path = path/f'{name}.pkl'
             if not path.is_file(): raise FastresError(
@@ -540,9 +558,13 @@ def load_run(run, name=None, cpu=True) -> Learner:
         elif pkls: path = pkls[0]
         else: raise FastresError(_no_learner(path))
     elif not path.exists(): raise FastresError(f"{run}: no such run folder or file.")
+    elif name is not None: raise FastresError(
+        f"{_arg('name')} picks one of the runs in a run folder, but {run} is a file: pass its folder, or leave out {_arg('name')}.")
     elif path.suffix == '.pth': raise FastresError(
         f"{run} holds weights, not a learner: pass the run's folder (its model.pkl) instead, or load them into a model "
         "built as the run's was, with `load_weights`.")
+    elif path.suffix.lower() in image_extensions: raise FastresError(
+        f"{run} is an image, not a run: the run's folder comes first, then the images.")
     try:
         with warnings.catch_warnings():  # fastai's: a pickle can run any code. Here it is a run's own file
             warnings.filterwarnings('ignore', message='load_learner` uses')
@@ -554,7 +576,7 @@ def load_run(run, name=None, cpu=True) -> Learner:
 
 # %% ../nbs/08_cli.ipynb #73904a96
 def image_items(items):
-    "The image files of `items` (files, and folders searched recursively), in the order given; each must exist and hold images."
+    "The image files of `items` (files, and folders searched recursively), in the order given, each once; each must exist and hold images."
     res = []
     for o in listify(items):
         path = Path(o).expanduser()
@@ -567,7 +589,8 @@ def image_items(items):
                 f"{o} is not an image file: its extension is not one of fastai's image extensions (.jpg, .png, ...).")
             res.append(path)
         else: raise FastresError(f"{o}: no such file or folder.")
-    return res
+    seen = set()
+    return [f for f in res if not (f.resolve() in seen or seen.add(f.resolve()))]  # (each file where first named)
 
 def _folder_label(f, vocab):
     "The class the folder holding `f` is named after (by name or by wnid), if it is one of `vocab`."
@@ -575,19 +598,44 @@ def _folder_label(f, vocab):
     for o in (name, WNID_NAMES.get(name)):
         if o in vocab: return o
 
+def _unreadable(files):
+    "The files among `files` that PIL cannot decode, with why."
+    res = {}
+    for f in files:
+        try:
+            with Image.open(f) as im: im.load()
+        except Exception as e: res[f] = f"{type(e).__name__}: {e}"
+    return res
+
+def _probs(learn, files, bs):
+    with learn.no_bar(): return learn.get_preds(dl=learn.dls.test_dl(files, bs=bs))[0]
+
 def predict_table(learn, items, top=1, bs=64) -> pd.DataFrame:
-    "A row per image of `items` (files or folders): `learn`'s `top` most probable classes with their probabilities, and `label`/`correct` where the folders are named after classes."
+    "A row per image of `items` (files or folders): `learn`'s `top` most probable classes with their probabilities, and `label`/`correct` where folders are named after classes."
     files, vocab = image_items(items), list(learn.dls.vocab)
-    if not 1 <= top <= len(vocab): raise FastresError(f"top must be between 1 and the {len(vocab)} classes, not {top}.")
+    if not (is_whole(top) and 1 <= top <= len(vocab)):
+        raise FastresError(f"{_arg('top')} must be between 1 and the {len(vocab)} classes, not {top}.")
     _check_positive(bs=bs)
-    with learn.no_bar(): probs = learn.get_preds(dl=learn.dls.test_dl(files, bs=bs))[0]
+    bad = {}
+    try: probs = _probs(learn, files, bs)
+    except OSError:  # PIL's errors for a file it cannot decode (in a loader's worker too): find them, predict the others
+        bad = _unreadable(files)
+        if not bad: raise
+        files = [f for f in files if f not in bad]
+        warnings.warn(f"{len(bad)} of the images cannot be read and were left out: "
+             + '; '.join(f'{f} ({why})' for f, why in bad.items()))
+        if not files: raise FastresError("None of the images can be read.") from None
+        probs = _probs(learn, files, bs)
     p, i = probs.topk(top, dim=1)
     df = pd.DataFrame({'file': [str(f) for f in files]})
     for k in range(top):
         sfx = f'_{k+1}' if k else ''
         df['class' + sfx], df['prob' + sfx] = [vocab[j] for j in i[:, k].tolist()], p[:, k].tolist()
     labels = [_folder_label(f, vocab) for f in files]
-    if all(l is not None for l in labels): df['label'], df['correct'] = labels, df['class'] == labels
+    if any(l is not None for l in labels):
+        df['label'] = labels
+        df['correct'] = [None if l is None else c == l for c, l in zip(df['class'], labels)]
+    df.attrs['unreadable'] = {str(f): why for f, why in bad.items()}
     return df
 
 # %% ../nbs/08_cli.ipynb #51968863
@@ -598,18 +646,24 @@ def fastres_predict(
     name:Param("The run to use, in a folder that holds several (--runs): model0, model1, ...", str)=None,
     top:Param("Classes per image, the most probable first", int)=1,
     bs:Param("Batch size", int)=64,
-    precision:Param("auto (fastest on this device) or fp32", str)='auto',
-    csv:Param("Write the table to this CSV file instead of printing it", str)=None,
+    precision:Param("auto (fastest on this CPU) or fp32", str)='auto',
+    csv:Param("Write the table to this new CSV file instead of printing it", str)=None,
 ):
-    "Predict the classes of images with a trained run: a table of files, classes and probabilities (accuracy too when the folders name the classes)."
-    with script_errors('fastres_predict'), arg_names(name='--name'):
+    "Predict the classes of images with a trained run, on the CPU: a table of files, classes and probabilities (and accuracy where the folders name the classes)."
+    with script_errors('fastres_predict'), arg_names(name='--name', top='--top'):
         if precision not in ('auto', 'fp32'): raise FastresError(f"--precision must be auto or fp32, not {precision!r}.")
         check_opts(bs=bs)
-        if csv is not None and Path(csv).is_dir(): raise FastresError(f"--csv {csv} is a folder: pass a file name, such as {Path(csv)/'predictions.csv'}.")
+        if csv is not None:  # checked before the work: a file the user has is never overwritten
+            csv = Path(csv).expanduser()
+            if csv.is_dir(): raise FastresError(f"--csv {csv} is a folder: pass a file name, such as {csv/'predictions.csv'}.")
+            if csv.exists(): raise FastresError(f"--csv {csv} is there already: fastres_predict does not overwrite files. Pass a new name.")
+            if not csv.parent.is_dir(): raise FastresError(f"--csv {csv}: there is no folder {csv.parent}. Make it first, or pass a file in an existing folder.")
         learn = load_run(run, name).set_precision(precision)
         df = predict_table(learn, items, top, bs)
         if csv is None: show_table(df)
         else:
-            with atomic_save(csv, 'w') as f: df.to_csv(f, index=False)
+            with atomic_write(csv, 'w') as f: df.to_csv(f, index=False)
+        right = df.correct.dropna().astype(bool) if 'correct' in df else pd.Series([], dtype=bool)
         print(f"{len(df)} images" + (f", written to {csv}" if csv else '')
-              + (f"; accuracy {df.correct.mean():.4f} ({df.correct.sum()} right) by the folders' class names" if 'correct' in df else ''))
+              + (f"; {len(df.attrs['unreadable'])} unreadable, left out" if df.attrs['unreadable'] else '')
+              + (f"; accuracy {right.mean():.4f} ({right.sum()} of the {len(right)} in folders named after a class)" if len(right) else ''))

@@ -9,7 +9,7 @@ from torch import nn
 from fastcore.basics import *
 
 # %% auto #0
-__all__ = ['ARCHS', 'FastresError', 'register_arch', 'arch_names', 'get_arch', 'is_whole', 'is_number']
+__all__ = ['ARCHS', 'FastresError', 'register_arch', 'arch_names', 'get_arch', 'is_whole', 'is_number', 'atomic_write']
 
 # %% ../nbs/00_core.ipynb #be023b85
 class FastresError(ValueError):
@@ -50,3 +50,20 @@ def is_whole(v):
 def is_number(v):
     "True for a finite real number (int, float or numpy scalar), not a bool."
     return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+# %% ../nbs/00_core.ipynb #9b4500a1
+import contextlib, os, stat
+from pathlib import Path
+from fastcore.xtras import atomic_save
+
+@contextlib.contextmanager
+def atomic_write(fn, mode='wb'):
+    "fastcore's `atomic_save`: write to a temporary file beside `fn`, renamed to `fn` once whole; `fn` gets the permissions `open` would give it."
+    fn = Path(fn)
+    with atomic_save(fn, mode) as f:
+        yield f
+        if fn.exists(): perms = stat.S_IMODE(fn.stat().st_mode)
+        else:
+            umask = os.umask(0); os.umask(umask)  # (the only way to read it)
+            perms = 0o666 & ~umask
+        os.chmod(f.name, perms)

@@ -382,9 +382,14 @@ def _build_cache(items, file, presize, method, decode, side, n_workers, verbose)
         chunks = [c for c in np.array_split(np.arange(1, len(items)), max(1, (len(items)-1)//64)) if len(c)]
         fork = 'fork' in multiprocessing.get_all_start_methods()
         if n_workers > 1 and fork and len(chunks) > 1:
-            with multiprocessing.get_context('fork').Pool(min(n_workers, len(chunks))) as pool:
+            pool = multiprocessing.get_context('fork').Pool(min(n_workers, len(chunks)))
+            try:
                 done = pool.imap_unordered(_fill_rows, chunks)
                 for rows, hwr in (progress_bar(done, total=len(chunks), leave=False) if verbose else done): sizes[rows] = hwr
+                pool.close()  # the workers exit on their own: a `with` block's `terminate` hung once, beside a busy torchrun job
+            except BaseException:
+                pool.terminate(); raise
+            finally: pool.join()
         else:
             for c in (progress_bar(chunks, leave=False) if verbose else chunks):
                 rows, hwr = _fill_rows(c)

@@ -234,7 +234,7 @@ def _keep_choice(key, how):
     how = CONV_CHOICES[key] = kept.get(key, how)
     try:
         f.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_save(f, 'w') as t: t.write(json.dumps([[k, v] for k, v in {**kept, key: how}.items()]))  # (another process reads it)
+        with atomic_write(f, 'w') as t: t.write(json.dumps([[k, v] for k, v in {**kept, key: how}.items()]))  # (another process reads it)
     except OSError: pass  # a read-only cache folder: the choice stays in this process
     return how
 

@@ -70,6 +70,9 @@ def test_predict_with_the_run(full_run, tmp_path):
     csv = tmp_path/'preds.csv'
     res = run('fastres_predict', out, *files, '--top', '2', '--precision', 'fp32', '--csv', csv)
     assert res.returncode == 0 and 'Traceback' not in res.stderr, res.stderr[-3000:]
+    umask = os.umask(0); os.umask(umask)
+    assert csv.stat().st_mode & 0o777 == 0o666 & ~umask  # readable as a file `open` writes (not the owner's only)
+    for f in ('model.pkl', 'model.pth', 'args.json'): assert (out/f).stat().st_mode & 0o777 == 0o666 & ~umask, f
     import pandas as pd
     df = pd.read_csv(csv)
     assert list(df.columns) == ['file', 'class', 'prob', 'class_2', 'prob_2', 'label', 'correct']
@@ -77,7 +80,7 @@ def test_predict_with_the_run(full_run, tmp_path):
     assert (df.prob - probs.max(1)[0].numpy()).abs().max() < 1e-5 and (df.prob >= df.prob_2).all()
     assert list(df.label) == [ref.dls.vocab[i] for i in targs]  # the folders' wnids, as class names
     acc = (probs.argmax(1) == targs).float().mean().item()
-    assert res.stdout.strip() == f"200 images, written to {csv}; accuracy {acc:.4f} ({round(acc*200)} right) by the folders' class names"
+    assert res.stdout.strip() == f"200 images, written to {csv}; accuracy {acc:.4f} ({round(acc*200)} of the 200 in folders named after a class)"
     print(f"accuracy {acc:.4f} in fp32; the run recorded {record(out)['epochs'][-1]['accuracy']:.4f}")
 
 def test_killed_run_resumes_to_the_same_end(full_run, tmp_path):
@@ -275,6 +278,10 @@ def _bad_cases(tmp):
                                  "pass the run's folder"], None),
         'predict into a folder': (['fastres_predict', tmp, tmp/'a.jpg', '--csv', tmp], ["--csv", "is a folder: pass a file name"], None),
         'predict in fp16': (['fastres_predict', tmp, tmp/'a.jpg', '--precision', 'fp16'], ["--precision must be auto or fp32"], None),
+        'predict into a file that is there': (['fastres_predict', tmp, tmp/'a.jpg', '--csv', tmp/'plot.png'],
+                                              ["--csv", "is there already: fastres_predict does not overwrite files"], None),
+        'predict into no folder': (['fastres_predict', tmp, tmp/'a.jpg', '--csv', tmp/'nofolder'/'p.csv'],
+                                   ["there is no folder", "Make it first"], tmp/'nofolder'),
         'predict from a folder that is no run': (['fastres_predict', tmp/'empty', tmp/'a.jpg'], ["is not a fastres_train run folder"], None),
         'mom with one_cycle': (['fastres_train', *data, '--mom', '0.9', '--sched', 'one_cycle', '--out', tmp/'o9'],
                                ["--mom has no effect with --sched one_cycle", "Drop --mom, or use --sched flat_cos"], tmp/'o9'),
