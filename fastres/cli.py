@@ -589,8 +589,10 @@ def image_items(items):
                 f"{o} is not an image file: its extension is not one of fastai's image extensions (.jpg, .png, ...).")
             res.append(path)
         else: raise FastresError(f"{o}: no such file or folder.")
-    seen = set()
-    return [f for f in res if not (f.resolve() in seen or seen.add(f.resolve()))]  # (each file where first named)
+    seen, once = set(), []  # each file where it is first named
+    for f in res:
+        if (r := f.resolve()) not in seen: seen.add(r); once.append(f)
+    return once
 
 def _folder_label(f, vocab):
     "The class the folder holding `f` is named after (by name or by wnid), if it is one of `vocab`."
