@@ -600,15 +600,6 @@ def _folder_label(f, vocab):
     for o in (name, WNID_NAMES.get(name)):
         if o in vocab: return o
 
-def _unreadable(files):
-    "The files among `files` that PIL cannot decode, with why."
-    res = {}
-    for f in files:
-        try:
-            with Image.open(f) as im: im.load()
-        except Exception as e: res[f] = f"{type(e).__name__}: {e}"
-    return res
-
 def _probs(learn, files, bs):
     with learn.no_bar(): return learn.get_preds(dl=learn.dls.test_dl(files, bs=bs))[0]
 
@@ -618,14 +609,13 @@ def predict_table(learn, items, top=1, bs=64) -> pd.DataFrame:
     if not (is_whole(top) and 1 <= top <= len(vocab)):
         raise FastresError(f"{_arg('top')} must be between 1 and the {len(vocab)} classes, not {top}.")
     _check_positive(bs=bs)
-    bad = {}
+    bad = []
     try: probs = _probs(learn, files, bs)
     except OSError:  # PIL's errors for a file it cannot decode (in a loader's worker too): find them, predict the others
-        bad = _unreadable(files)
+        bad = list(verify_images(files))  # (fastai's: each file opened and decoded; in their order)
         if not bad: raise
         files = [f for f in files if f not in bad]
-        warnings.warn(f"{len(bad)} of the images cannot be read and were left out: "
-             + '; '.join(f'{f} ({why})' for f, why in bad.items()))
+        warnings.warn(f"{len(bad)} of the images cannot be read and were left out: {', '.join(map(str, bad))}")
         if not files: raise FastresError("None of the images can be read.") from None
         probs = _probs(learn, files, bs)
     p, i = probs.topk(top, dim=1)
@@ -637,7 +627,7 @@ def predict_table(learn, items, top=1, bs=64) -> pd.DataFrame:
     if any(l is not None for l in labels):
         df['label'] = labels
         df['correct'] = [None if l is None else c == l for c, l in zip(df['class'], labels)]
-    df.attrs['unreadable'] = {str(f): why for f, why in bad.items()}
+    df.attrs['unreadable'] = [str(f) for f in bad]
     return df
 
 # %% ../nbs/08_cli.ipynb #51968863
