@@ -23,9 +23,9 @@ from .distributed import *
 # %% auto #0
 __all__ = ['SCHEDULES', 'ACTIVATIONS', 'Terminated', 'script_errors', 'make_opt', 'check_opts', 'check_data_folder',
            'parse_n_per_class', 'train_dls', 'run_name', 'plan_runs', 'resume_hint', 'save_args', 'train_learner',
-           'fit_sched', 'save_weights', 'export_run', 'results_table', 'show_table', 'train_runs', 'fastres_train',
-           'lr_find_plot', 'fastres_lr_find', 'summary_table', 'fastres_summary', 'load_run', 'image_items',
-           'predict_table', 'fastres_predict']
+           'fit_sched', 'fine_tune_run', 'save_weights', 'export_run', 'results_table', 'show_table', 'run_defaults',
+           'train_runs', 'fastres_train', 'lr_find_plot', 'fastres_lr_find', 'summary_table', 'fastres_summary',
+           'load_run', 'image_items', 'predict_table', 'fastres_predict']
 
 # %% ../nbs/08_cli.ipynb #a850a6a4
 def _clean_message(e):
@@ -70,7 +70,7 @@ def make_opt(opt='ranger', mom=None, sqrmom=None, eps=None):
 # %% ../nbs/08_cli.ipynb #82a328a8
 SCHEDULES = ('one_cycle', 'flat_cos')
 ACTIVATIONS = {'relu': nn.ReLU, 'mish': FastMish, 'silu': nn.SiLU, 'gelu': nn.GELU, 'leaky_relu': nn.LeakyReLU}
-_WHOLE = dict(epochs=1, bs=1, size=1, presize=1, runs=1, keep=1, num_it=2, n_out=1, c_in=1, workers=0)
+_WHOLE = dict(epochs=1, bs=1, size=1, presize=1, runs=1, keep=1, num_it=2, n_out=1, c_in=1, workers=0, freeze_epochs=0)
 
 _MOM_ONE_CYCLE = ("--mom has no effect with --sched one_cycle: fastai's fit_one_cycle sets the momentum itself, from 0.95 "
                   "down to 0.85 and back. Drop --mom, or use --sched flat_cos, which trains with it.")
@@ -85,7 +85,7 @@ def check_opts(**opts):
     for k, lo in _WHOLE.items():
         if given(k) and not (isinstance(opts[k], (int, np.integer)) and opts[k] >= lo):
             bad(k, f"a whole number of at least {lo}")
-    for k in ('lr', 'eps', 'start_lr', 'end_lr'):
+    for k in ('lr', 'eps', 'start_lr', 'end_lr', 'lr_mult'):
         if given(k) and not (math.isfinite(opts[k]) and opts[k] > 0): bad(k, "a positive number such as 1e-3")
     if given('wd') and not (math.isfinite(opts['wd']) and opts['wd'] >= 0): bad('wd', "zero or a positive number such as 1e-2")
     for k in ('mom', 'sqrmom', 'label_smoothing'):
@@ -179,7 +179,8 @@ def _weight_files(out): return sorted(Path(out).glob('*.pth')) + sorted((Path(ou
 
 # options added after the first runs were saved: a run whose args.json lacks one was trained with its value here
 _ADDED_OPTS = dict(presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None,
-                   photo_aspect=None, precise_bn=False, blur_conv=False)
+                   photo_aspect=None, precise_bn=False, blur_conv=False,
+                   finetune=None, freeze_epochs=None, lr_mult=None)
 
 def _effective(opts):
     "`opts` as they act on a run: the --data folder resolved; --workers dropped under --cache (it loads in the main process), --dataset under --data."
@@ -249,24 +250,37 @@ def _with_tricks(arch, blur_pool=False, self_attention=False, blur_conv=False):
 def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, keep=1, opt='ranger', mom=None, sqrmom=None,
                   eps=None, lr=1e-2, wd=1e-2, label_smoothing=0.1, mixup=0., act=None, precision='auto', hparams=None,
                   label=None, blur_pool=False, self_attention=False, shortcut=None, precise_bn=False, blur_conv=False,
-                  **kwargs) -> Learner:
-    "`resnet_learner` for `fastres_train`: records, checkpoints and throughput in `out`; `MixUp` if `mixup`; `kwargs` go to `resnet_learner`."
+                  finetune=None, **kwargs) -> Learner:
+    "`resnet_learner` for `fastres_train`: records, checkpoints and throughput in `out`; `MixUp` if `mixup`; `kwargs` go to `resnet_learner`. With `finetune` (a run), `finetune_learner` instead."
     out = Path(out)
-    make = _with_tricks(arch, blur_pool, self_attention, blur_conv)
     cbs = [Throughput(), ExperimentLog(label=label, arch=arch, hparams=hparams),
            Checkpoint(name, folder=out/'checkpoints', resume=resume, keep=keep), ShardCheck()]
     if mixup: cbs.append(MixUp(mixup))
     if precise_bn: cbs.append(PreciseBN())
+    opt_kw = dict(opt=make_opt(opt, mom, sqrmom, eps), lr=lr, wd=wd, label_smoothing=label_smoothing, precision=precision,
+                  path=out, cbs=cbs)
+    if finetune is not None:  # the run's network (its args.json says how it was built, activation and shortcuts too)
+        from fastres.finetune import finetune_learner  # a later notebook's module, which imports this one
+        return finetune_learner(dls, Path(finetune), **opt_kw, **kwargs)
+    make = _with_tricks(arch, blur_pool, self_attention, blur_conv)
     if act is not None: kwargs['act_cls'] = ACTIVATIONS[act]
     if shortcut is not None: kwargs['shortcut'] = shortcut
-    return resnet_learner(dls, make, opt=make_opt(opt, mom, sqrmom, eps), lr=lr, wd=wd, label_smoothing=label_smoothing,
-                          precision=precision, path=out, cbs=cbs, **kwargs)
+    return resnet_learner(dls, make, **opt_kw, **kwargs)
 
 def fit_sched(learn, epochs, lr, sched='flat_cos'):
     "Train `learn` for `epochs` with fastai's `fit_one_cycle` or `fit_flat_cos`, data-parallel when launched with several processes."
     _choose('sched', sched, SCHEDULES)
     if sched == 'one_cycle' and getattr(learn.opt_func, 'keywords', {}).get('mom') is not None: raise FastresError(_MOM_ONE_CYCLE)
     with learn.ddp_ctx(): getattr(learn, f'fit_{sched}')(epochs, lr)
+    return learn
+
+def fine_tune_run(learn, epochs, lr, freeze_epochs=1, lr_mult=100):
+    "fastai's `fine_tune`: `freeze_epochs` with the body frozen, then `epochs` of the whole network; data-parallel when launched with several processes."
+    if learn.opt is None: learn.create_opt()
+    lrs = [f"{x:.2g}" for x in even_mults(lr/2/lr_mult, lr/2, len(learn.opt.param_lists))]  # as `fine_tune` sets them
+    print(f"fine_tune: {freeze_epochs} epoch{'s'[:freeze_epochs!=1]} with the body frozen (the head at {lr:.2g}), then "
+          f"{epochs} of the whole network (learning rates {', '.join(lrs)}, from the first layers to the head)")
+    with learn.ddp_ctx(): learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs, lr_mult=lr_mult)
     return learn
 
 def save_weights(learn, fname):
@@ -334,18 +348,58 @@ def _record_if_missing(learn):
     with open(log.file, 'a') as f: f.write(json.dumps(log.record()) + '\n')
     print(f"Every epoch of {log.label} was done in an earlier session: saved its weights and record from the last checkpoint.")
 
-def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=64, n_per_class=None, workers=None, cache=False,
-          epochs=5, lr=1e-2, sched='flat_cos', opt='ranger', mom=None, sqrmom=None, eps=None, wd=1e-2, mixup=0.,
+_NETWORK_OPTS = ('arch', 'act', 'shortcut', 'blur_pool', 'self_attention', 'blur_conv')  # what args.json says of the network
+
+def _flag(k, v): return f"--{k}" if v is True else f"--{k} {v}" if v not in (None, False) else f"no --{k}"
+
+def run_defaults(opts):
+    "The options of `opts` that depend on others, set: with `finetune` the run's network and fastai's `fine_tune`'s learning rate and schedule."
+    if opts.get('finetune') is None:
+        for k in ('freeze_epochs', 'lr_mult'):
+            if opts.get(k) is not None: raise FastresError(
+                f"--{k} is an option of fine-tuning (fastai's fine_tune): add --finetune RUN, or leave out --{k}.")
+        return dict(arch=ifnone(opts.get('arch'), 'xresnet50'), lr=ifnone(opts.get('lr'), 1e-2), sched=ifnone(opts.get('sched'), 'flat_cos'))
+    from fastres.finetune import run_network, _run_opts  # a later notebook's module, which imports this one
+    weights = run_network(opts['finetune'])[1]
+    theirs, args = _run_opts(weights)
+    res = {k: theirs.get(k, _ADDED_OPTS.get(k)) for k in _NETWORK_OPTS}
+    for k, v in res.items():
+        if opts.get(k) not in (None, False) and opts[k] != v: raise FastresError(
+            f"{_flag(k, opts[k])}: with --finetune the network is the run's, and {args} says {_flag(k, v)}. Leave out --{k}.")
+    if opts.get('mom') is not None: raise FastresError(
+        "--mom has no effect with --finetune: fine_tune's one-cycle schedules set the momentum themselves, from 0.95 down "
+        "to 0.85 and back. Drop --mom.")
+    if opts.get('sched') not in (None, 'one_cycle'): raise FastresError(
+        f"--sched {opts['sched']}: with --finetune the schedule is fastai's fine_tune's, a one-cycle schedule for the frozen "
+        "epochs and another for the rest. Leave out --sched.")
+    return res | dict(finetune=str(weights.resolve()), lr=ifnone(opts.get('lr'), 2e-3), sched='one_cycle',
+                      freeze_epochs=ifnone(opts.get('freeze_epochs'), 1), lr_mult=ifnone(opts.get('lr_mult'), 100.))
+
+def _default_out(opts):
+    "`fastres_train`'s run folder when --out is not given: runs/<dataset>-<arch>-<size>px, and -from-<run> when fine-tuning one."
+    name = f"{opts['dataset'] if opts.get('data') is None else Path(opts['data']).name}-{opts['arch']}-{opts['size']}px"
+    if opts.get('finetune') is not None:
+        src = Path(opts['finetune']).parent
+        name += f"-from-{(src.parent if src.name == 'checkpoints' else src).name}"
+    return Path('runs')/name
+
+def train_runs(arch=None, dataset='imagenette', data=None, size=128, bs=64, n_per_class=None, workers=None, cache=False,
+          epochs=5, lr=None, sched=None, opt='ranger', mom=None, sqrmom=None, eps=None, wd=1e-2, mixup=0.,
           label_smoothing=0.1, sh=0., act=None, precision='auto', seed=42, runs=1, out=None, resume=False, keep=1,
           presize=None, min_scale=0.35, val_xtra=None, blur_pool=False, self_attention=False, shortcut=None,
-          photo_aspect=None, precise_bn=False, blur_conv=False, **data_kwargs) -> pd.DataFrame:
-    "Train `runs` models of `arch` as `fastres_train` does, in the folder `out`; the results table. `data_kwargs` go to `get_dls`."
+          photo_aspect=None, precise_bn=False, blur_conv=False, finetune=None, freeze_epochs=None, lr_mult=None,
+          **data_kwargs) -> pd.DataFrame:
+    "Train `runs` models of `arch` (or fine-tune the run `finetune`'s network) as `fastres_train` does, in the folder `out`; the results table. `data_kwargs` go to `get_dls`."
     opts = {k: v for k, v in locals().items() if k != 'data_kwargs'} | data_kwargs
-    _one_arch(arch)
+    if arch is not None: _one_arch(arch)
+    opts |= run_defaults(opts)
+    arch, lr, sched, act, shortcut, blur_pool, self_attention, blur_conv, finetune, freeze_epochs, lr_mult = (
+        opts[k] for k in ('arch', 'lr', 'sched', 'act', 'shortcut', 'blur_pool', 'self_attention', 'blur_conv',
+                          'finetune', 'freeze_epochs', 'lr_mult'))
     check_opts(**opts)
     world = num_distrib() or 1
     opts['world_size'] = world  # a run resumes with as many processes as it started with
-    out = Path(ifnone(out, f"runs/{dataset if data is None else Path(data).name}-{arch}-{size}px"))
+    out = Path(ifnone(out, _default_out(opts)))
     todo = plan_runs(out, runs, resume, opts)
     if val_xtra is not None: data_kwargs['val_xtra'] = val_xtra  # (the cached pipeline's; `check_opts` insists on it)
     if photo_aspect is not None: data_kwargs['photo_aspect'] = photo_aspect  # (the same)
@@ -357,7 +411,7 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
                         min_scale=min_scale, **data_kwargs)
         init_distributed()
         if fresh: save_args(out, opts)
-        print(f"{arch} on {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {size} px"
+        print(f"{arch}{f' fine-tuned from {finetune}' if finetune else ''} on {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {size} px"
               f"{f' in {world} processes' if world > 1 else ''}; run folder {out}")
         for name, resuming in todo:
             i = [run_name(j, runs) for j in range(runs)].index(name)
@@ -365,14 +419,16 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
             learn = train_learner(dls, arch, out, name, resuming, keep, opt, mom, sqrmom, eps, lr, wd, label_smoothing, mixup,
                                   act, precision, hparams=hparams | dict(seed=seed+i), label=f"{out.name}/{name}",
                                   blur_pool=blur_pool, self_attention=self_attention, shortcut=shortcut,
-                                  precise_bn=precise_bn, blur_conv=blur_conv)
+                                  precise_bn=precise_bn, blur_conv=blur_conv, finetune=finetune)
             weights = out/f'{name}.pth'
             if weights.exists():  # trained: in an earlier session that stopped before exporting, or before runs were exported
                 get_model(learn.model).load_state_dict(torch.load(weights, map_location='cpu'))
+                learn.unfreeze()  # (as a fine-tuning ends)
                 print(f"{out.name}/{name} was trained in an earlier session: exported its learner from {weights.name}, "
                       f"without training.")
             else:
-                fit_sched(learn, epochs, lr, sched)
+                if finetune: fine_tune_run(learn, epochs, lr, freeze_epochs, lr_mult)
+                else: fit_sched(learn, epochs, lr, sched)
                 save_weights(learn, weights)
                 _record_if_missing(learn)
             export_run(learn, out/f'{name}.pkl')
@@ -388,7 +444,8 @@ def train_runs(arch='xresnet50', dataset='imagenette', data=None, size=128, bs=6
 # %% ../nbs/08_cli.ipynb #e970d667
 @call_parse
 def fastres_train(
-    arch:Param("Architecture: a name from `arch_names()` such as xresnet50, resnet18, regnetx_400mf", str)='xresnet50',
+    arch:Param("Architecture: a name from `arch_names()` such as xresnet50, resnet18, regnetx_400mf (default: xresnet50; "
+               "with --finetune, the run's)", str)=None,
     dataset:Param("imagenette or imagewoof (used when --data is not given)", str)='imagenette',
     data:Param("The dataset's folder, holding train/ and val/, such as .../imagenette2 (default: the --dataset folder in "
                "$FASTRES_DATA, else download)", str)=None,
@@ -397,9 +454,9 @@ def fastres_train(
     n_per_class:Param("Images per class: N, or TRAIN,VALID (default: all)", str)=None,
     workers:Param("Data-loading processes (default: fastai's); --resume needs the same number (but --cache always uses 0)", int)=None,
     cache:Param("Decode the images once into a cache and augment whole batches as tensors (the fast path on a CPU)", store_true)=False,
-    epochs:Param("Number of epochs", int)=5,
-    lr:Param("Learning rate", float)=1e-2,
-    sched:Param("Schedule: one_cycle or flat_cos", str)='flat_cos',
+    epochs:Param("Number of epochs (with --finetune: of the whole network, after --freeze_epochs)", int)=5,
+    lr:Param("Learning rate (default: 1e-2; with --finetune 2e-3, fastai's fine_tune's base_lr)", float)=None,
+    sched:Param("Schedule: one_cycle or flat_cos (default: flat_cos; with --finetune, fine_tune's one-cycle)", str)=None,
     opt:Param("Optimiser: adam, sgd, rmsprop, radam, qhadam, lamb, larc, ranger", str)='ranger',
     mom:Param("Momentum (default: the optimiser's); with --sched flat_cos only: one_cycle cycles it itself", float)=None,
     sqrmom:Param("Momentum of the squared gradients (default: the optimiser's)", float)=None,
@@ -412,7 +469,7 @@ def fastres_train(
     precision:Param("auto (fastest on this device), fp32, bf16 or fp16", str)='auto',
     seed:Param("Random seed", int)=42,
     runs:Param("Number of runs (seeds seed, seed+1, ...)", int)=1,
-    out:Param("Run folder (default: runs/<dataset>-<arch>-<size>px)", str)=None,
+    out:Param("Run folder (default: runs/<dataset>-<arch>-<size>px, and -from-<run> with --finetune)", str)=None,
     resume:Param("Continue the run in --out from its last checkpoint", store_true)=False,
     keep:Param("Checkpoints to keep (the newest)", int)=1,
     presize:Param("Size the images are resized to before cropping (default: 1.25 x size)", int)=None,
@@ -428,8 +485,13 @@ def fastres_train(
     photo_aspect:Param("With --cache: width/height of the photographs the images were stretched from (1.333: 4:3 photographs "
                        "stored as squares); crops then see them in their own shape. Default 1: not stretched", float)=None,
     precise_bn:Param("Recompute the BatchNorm statistics over the training data, weights fixed, before the last validation", store_true)=False,
+    finetune:Param("Fine-tune a fastres_train run for this data: its folder (or a weights file in it). Its network and its "
+                   "body's weights, a new head, fastai's fine_tune", str)=None,
+    freeze_epochs:Param("With --finetune: epochs with the body frozen, before --epochs of the whole network (default 1)", int)=None,
+    lr_mult:Param("With --finetune: how many times the head's learning rate exceeds the body's, once unfrozen (default 100, "
+                  "fastai's)", float)=None,
 ):
-    "Train a ResNet-family model on Imagenette, Imagewoof or any ImageNet-style folder; progress, then a results table."
+    "Train a ResNet-family model on Imagenette, Imagewoof or any ImageNet-style folder, or fine-tune a run for one; progress, then a results table."
     with _console_progress(), script_errors('fastres_train'), rank0_stdout():
         try: res = train_runs(**locals())
         finally:  # gloo's threads must stop before the interpreter does, or a process may abort (SIGABRT) as it exits

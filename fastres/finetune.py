@@ -14,7 +14,7 @@ from .recipes import BlurPool, MaxBlurPool, recipe_model
 from .cli import ACTIVATIONS
 
 # %% auto #0
-__all__ = ['resnet_split', 'transfer_weights', 'finetune_learner']
+__all__ = ['resnet_split', 'transfer_weights', 'finetune_learner', 'run_network']
 
 # %% ../nbs/11_finetune.ipynb #154ebc09
 def _pool_index(model):
@@ -68,14 +68,23 @@ def _run_hint(weights, learner=True):
         return said + f"`recipe_model({opts['arch']!r}{trick_kw}{model_kw}, n_out=...)`, and load them into it."
     arch = repr(opts['arch'])
     if tricks: arch = f"partial(recipe_model, {arch}, {', '.join(f'{k}={v!r}' for k, v in tricks.items())})"
-    return said + f"`finetune_learner(dls, {arch}, weights{model_kw})`."
+    return said + (f"`finetune_learner(dls, {arch}, weights{model_kw})`, or in one step `finetune_learner(dls, "
+                   f"{str(Path(weights).expanduser())!r})`, which reads the run's args.json itself.")
+
+def _run_arch(opts):
+    "A constructor (taking `n_out`, `c_in`) of the network a `fastres_train` run with options `opts` trained, or None where this fastres cannot build it."
+    act, arch = opts.get('act'), opts.get('arch')
+    if (act is not None and act not in ACTIVATIONS) or arch not in arch_names(): return None
+    kw = {k: v for k, v in dict(act_cls=ACTIVATIONS.get(act), shortcut=opts.get('shortcut')).items() if v is not None}
+    tricks = {k: opts[k] for k in _TRICKS if opts.get(k)}
+    if not tricks: return partial(get_arch(arch), **kw)
+    make = partial(recipe_model, arch, **tricks, **kw)
+    make.__name__ = arch  # (what `ExperimentLog` and the messages call it)
+    return make
 
 def _run_model(opts):
     "The network a `fastres_train` run with options `opts` trained (with some head), or None where it cannot be built here."
-    act = opts.get('act')
-    if act is not None and act not in ACTIVATIONS: return None
-    kw = {k: v for k, v in dict(act_cls=ACTIVATIONS.get(act), shortcut=opts.get('shortcut')).items() if v is not None}
-    try: return recipe_model(opts['arch'], **{k: opts.get(k) or False for k in _TRICKS}, **kw)
+    try: return _run_arch(opts)()
     except Exception: return None  # (an architecture or option of another fastres version: nothing to compare with)
 
 def _weightless(model):
@@ -135,11 +144,26 @@ def _weights_file(weights, learn):
                        f"current folder), nor at {saved} (where `learn.save({str(weights)!r})` writes, under this learner's path). "
                        "Pass the file's full path, which `learn.save` returns.")
 
-def finetune_learner(dls, arch, weights, splitter=None, groups=2, **kwargs):
-    "A frozen `resnet_learner` on `dls` whose body starts from `weights` (trained `arch`), ready for `fine_tune`; `resnet_split` in `groups` unless `splitter`."
+def _is_run(arch):
+    "Whether `finetune_learner`'s `arch` is a run (a path) rather than an architecture (a name or constructor)."
+    return isinstance(arch, Path) or (isinstance(arch, str) and arch not in arch_names() and
+                                      (Path(arch).expanduser().exists() or '/' in arch or arch.endswith(('.pth', '.pkl'))))
+
+def finetune_learner(dls, arch, weights=None, splitter=None, groups=2, **kwargs):
+    "A frozen `resnet_learner` on `dls` whose body starts from `weights` (trained `arch`), ready for `fine_tune`; or from a `fastres_train` run passed as `arch`, without `weights` (see `run_network`). `resnet_split` in `groups` unless `splitter`."
     if splitter is not None and groups != 2:
         raise FastresError(f"Pass either splitter= or groups={groups}, not both: groups is the number of parameter groups of "
                            "the default splitter, resnet_split.")
+    if _is_run(arch):
+        if weights is not None: raise FastresError(
+            f"{arch} is a path, so it is taken as a fastres_train run, and the run's own weights are the start: leave out "
+            "weights= (or pass the architecture, such as 'xresnet50', with the weights).")
+        arch, weights = run_network(arch)
+    elif weights is None:
+        get_arch(arch)  # (a misspelt name: the names it may be)
+        raise FastresError(f"No weights to start {arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')} "
+                           "from: pass weights= (a file, a state dict or a model), or in place of the architecture a "
+                           "fastres_train run (its folder), whose network and weights are then used.")
     learn = resnet_learner(dls, arch, splitter=ifnone(splitter, partial(resnet_split, groups=groups)), **kwargs)
     file = _weights_file(weights, learn)
     name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')
@@ -149,3 +173,39 @@ def finetune_learner(dls, arch, weights, splitter=None, groups=2, **kwargs):
     _check_run_layers(learn.model, file, name)
     learn.freeze()
     return learn
+
+# %% ../nbs/11_finetune.ipynb #59eebafc
+def _final_weights(run):
+    "The final weights of the runs in the folder `run`: model.pth, or model0.pth, model1.pth, ... (not other `.pth` files)."
+    return sorted(f for f in Path(run).glob('model*.pth') if re.fullmatch(r'model\d*', f.stem))
+
+def run_network(run):
+    "The network a `fastres_train` run trained as `(arch, weights)`: a constructor of it (any head) and its weights file; `run` is the run's folder or a file in it."
+    path = Path(run).expanduser()
+    if path.is_dir():
+        files = _final_weights(path)
+        if len(files) > 1: raise FastresError(
+            f"{run} holds the weights of {len(files)} runs ({', '.join(f.name for f in files)}): pass the one to start from, "
+            f"such as {files[0]}.")
+        if files: path = files[0]
+        elif path.name == 'checkpoints' and (path.parent/'args.json').is_file(): raise FastresError(
+            f"{run} is a run's checkpoints folder: pass the run's folder, {path.parent}, or one of the checkpoints in it.")
+        elif (path/'args.json').is_file(): raise FastresError(
+            f"{run} holds a run that has not finished: it has no final weights (model.pth) yet. Finish it with the command "
+            f"that started it and --resume, or start from one of its checkpoints, in {path/'checkpoints'}.")
+        else: raise FastresError(f"{run} is not a fastres_train run folder: it holds no args.json and no model.pth.")
+    elif not path.exists(): raise FastresError(f"{run}: no such run folder or file.")
+    elif path.suffix == '.pkl':  # an exported learner: the run saved its weights beside it
+        if not path.with_suffix('.pth').is_file(): raise FastresError(
+            f"{run} is an exported learner without its weights file beside it ({path.with_suffix('.pth').name}): pass the "
+            "run folder that holds both.")
+        path = path.with_suffix('.pth')
+    opts, args = _run_opts(path)
+    if not opts: raise FastresError(
+        f"{run} is not part of a fastres_train run: no args.json beside it (or above its checkpoints folder) says how its "
+        "network was built. Pass the architecture and the weights instead: `finetune_learner(dls, arch, weights)`.")
+    make = _run_arch(opts)
+    if make is None: raise FastresError(
+        f"{args} says the run trained {opts['arch']!r}" + (f" with --act {opts['act']}" if opts.get('act') else '')
+        + ", which this version of fastres cannot build: fine-tune it with the fastres version that trained it.")
+    return make, path

@@ -165,6 +165,52 @@ def test_several_runs_resumed(tmp_path):
     again = run('fastres_train', *args)
     assert again.returncode == 2 and 'and it is complete: pass another --out folder' in again.stderr, again.stderr
 
+def test_finetune_a_run(full_run, tmp_path):
+    "--finetune: the run's network and body weights, a new head for the other data, fastai's fine_tune; --resume of it."
+    src, _ = full_run
+    five = tmp_path/'five'  # five Imagenette classes: a task with another number of classes
+    for split in ('train', 'val'):
+        (five/split).mkdir(parents=True)
+        for c in sorted(p.name for p in (DATA/'train').iterdir())[5:]: (five/split/c).symlink_to(DATA/split/c)
+    args = ['--finetune', src, '--data', five, '--size', '32', '--bs', '32', '--workers', '0', '--n_per_class', '20,10',
+            '--opt', 'adam', '--lr', '1e-7', '--freeze_epochs', '1', '--epochs', '1']
+    res = run('fastres_train', *args, cwd=tmp_path)
+    assert res.returncode == 0 and 'Traceback' not in res.stderr, res.stderr[-3000:]
+    out = tmp_path/'runs'/f'five-resnet20-32px-from-{src.name}'  # the default run folder names both
+    assert f"resnet20 fine-tuned from {src/'model.pth'} on 100 training and 50 validation images" in res.stdout, res.stdout
+    assert "fine_tune: 1 epoch with the body frozen (the head at 1e-07), then 1 of the whole network (learning rates 5e-10, 5e-08" in res.stdout
+    opts = json.loads((out/'args.json').read_text())
+    assert (opts['arch'], opts['finetune'], opts['sched'], opts['lr_mult']) == ('resnet20', str(src/'model.pth'), 'one_cycle', 100.)
+    frozen, whole = [json.loads(l) for l in (out/'experiments.jsonl').read_text().splitlines()]  # fine_tune's two fits
+    assert frozen['trainable_params'] < whole['trainable_params'] == whole['params']
+    assert [len(r['epochs']) for r in (frozen, whole)] == [1, 1] and frozen['hparams']['n_train'] == 100
+    # It started from the run: at a learning rate of 1e-7 the body's weights are still the run's; the head is new
+    a, b = torch.load(src/'model.pth'), torch.load(out/'model.pth')
+    head = [k for k in b if k.startswith(next(reversed(b)).rsplit('.', 1)[0] + '.')]
+    assert b[head[0]].shape[0] == 5 and a[head[0]].shape[0] == 10
+    body = [k for k in a if k not in head and a[k].is_floating_point() and 'running' not in k]
+    assert len(body) > 40 and max((a[k] - b[k]).abs().max().item() for k in body) < 1e-4
+    assert max(a[k].abs().max().item() for k in body if k.endswith('.weight')) > 0.1  # (and those weights are not all ~0)
+    from fastres import load_run  # the exported learner predicts the five classes
+    assert list(load_run(out).dls.vocab) == ['French horn', 'garbage truck', 'gas pump', 'golf ball', 'parachute']
+    # Killed in its second fit, it resumes to the same weights as the uninterrupted run
+    killed = tmp_path/'killed'
+    log = open(tmp_path/'killed.log', 'w+')
+    longer = [*args[:args.index('--lr')], '--lr', '3e-3', '--freeze_epochs', '1', '--epochs', '3']
+    p = subprocess.Popen([script('fastres_train'), *map(str, longer), '--out', str(killed)], env=ENV, stdout=log, stderr=log)
+    deadline = time.time() + 180
+    while not list((killed/'checkpoints').glob('model-fit2_*.state.pth')) and p.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    p.send_signal(signal.SIGKILL); p.wait()
+    log.seek(0)
+    assert p.returncode == -signal.SIGKILL and not (killed/'model.pth').exists(), log.read()[-3000:]
+    res = run('fastres_train', *longer, '--out', killed, '--resume')
+    assert res.returncode == 0 and 'Resuming from' in res.stdout, res.stderr[-3000:]
+    full = run('fastres_train', *longer, '--out', tmp_path/'full')
+    assert full.returncode == 0, full.stderr[-3000:]
+    a, b = torch.load(killed/'model.pth'), torch.load(tmp_path/'full'/'model.pth')
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
 def test_two_processes_with_torchrun(tmp_path):
     out = tmp_path/'ddp'
     res = subprocess.run(['torchrun', '--standalone', '--nproc_per_node', '2', '--no-python', script('fastres_train'),
@@ -187,6 +233,17 @@ def test_two_processes_with_torchrun(tmp_path):
     assert dist['weights'] == [weights_digest(model)] * 2
     from fastres import load_run  # the exported learner (first process only) holds them too
     assert weights_digest(load_run(out).model) == dist['weights'][0]
+    # Fine-tuning that run in two processes: both fits (body frozen, then all of it) end with the same weights everywhere
+    tuned = tmp_path/'ddp_tuned'
+    res = subprocess.run(['torchrun', '--standalone', '--nproc_per_node', '2', '--no-python', script('fastres_train'),
+                          '--finetune', str(out), *SMALL[2:], '--n_per_class', '20,10', '--epochs', '1', '--out', str(tuned)],
+                         capture_output=True, text=True, env=ENV, timeout=240)
+    assert res.returncode == 0, res.stderr[-3000:]
+    recs = [json.loads(l) for l in (tuned/'experiments.jsonl').read_text().splitlines()]
+    assert len(recs) == 2 and recs[0]['trainable_params'] < recs[1]['trainable_params'] == recs[1]['params']
+    digests = [r['hparams']['distributed']['weights'] for r in recs]
+    assert all(len(set(d)) == 1 for d in digests) and digests[0] != digests[1], digests
+    assert weights_digest(load_run(tuned).model) == digests[1][0]
 
 def test_cached_data_path(tmp_path):
     "--cache: the images are decoded once into $FASTRES_CACHE and training runs on the cached batches."
@@ -245,6 +302,10 @@ def _bad_cases(tmp):
     data = ['--data', DATA]
     (tmp/'plot.png').write_bytes(b'mine')
     (tmp/'w.pth').write_bytes(b'weights')
+    (tmp/'run').mkdir()  # a run folder as fastres_train leaves it (untrained weights)
+    (tmp/'run'/'args.json').write_text(json.dumps(dict(arch='resnet20')))
+    from fastres import resnet20
+    torch.save(resnet20(n_out=10).state_dict(), tmp/'run'/'model.pth')
     return {  # name: (command line, what stderr must say, folder that must not appear)
         'unknown arch': (['fastres_train', '--arch', 'resnet21', *data],
                          ["Unknown architecture 'resnet21'", "Did you mean 'resnet20'", "Valid names: xresnet18, xresnet34"], None),
@@ -285,6 +346,20 @@ def _bad_cases(tmp):
         'predict from a folder that is no run': (['fastres_predict', tmp/'empty', tmp/'a.jpg'], ["is not a fastres_train run folder"], None),
         'mom with one_cycle': (['fastres_train', *data, '--mom', '0.9', '--sched', 'one_cycle', '--out', tmp/'o9'],
                                ["--mom has no effect with --sched one_cycle", "Drop --mom, or use --sched flat_cos"], tmp/'o9'),
+        'freeze_epochs without a run': (['fastres_train', *data, '--freeze_epochs', '2', '--out', tmp/'o10'],
+                                        ["--freeze_epochs is an option of fine-tuning", "add --finetune RUN"], tmp/'o10'),
+        'finetune from no run': (['fastres_train', *data, '--finetune', tmp/'nowhere'], ["no such run folder or file"], None),
+        'finetune from a folder that is no run': (['fastres_train', *data, '--finetune', tmp/'empty'],
+                                                  ["is not a fastres_train run folder"], None),
+        'finetune another arch': (['fastres_train', *data, '--finetune', tmp/'run', '--arch', 'xresnet18', '--out', tmp/'o11'],
+                                  ["--arch xresnet18: with --finetune the network is the run's", "says --arch resnet20",
+                                   "Leave out --arch"], tmp/'o11'),
+        'finetune with flat_cos': (['fastres_train', *data, '--finetune', tmp/'run', '--sched', 'flat_cos', '--out', tmp/'o12'],
+                                   ["--sched flat_cos: with --finetune the schedule is fastai's fine_tune's"], tmp/'o12'),
+        'finetune with mom': (['fastres_train', *data, '--finetune', tmp/'run', '--mom', '0.9', '--out', tmp/'o13'],
+                              ["--mom has no effect with --finetune", "Drop --mom"], tmp/'o13'),
+        'finetune with no frozen epochs': (['fastres_train', *data, '--finetune', tmp/'run', '--freeze_epochs', '-1'],
+                                           ["--freeze_epochs must be a whole number of at least 0, not -1"], None),
     }
 
 # Runs console scripts as their own processes without paying for the import (~9 s on 2 cores) once per command line:

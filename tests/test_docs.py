@@ -17,7 +17,7 @@ ARTIFACTS = Path(os.environ.get('FASTRES_ARTIFACTS', ROOT/'test-artifacts'))
 KEY_API = ['ConvLayer', 'ResBlock', 'xresnet50', 'get_arch', 'model_summary', 'get_dls', 'resnet_learner', 'lr_sweep',
            'Throughput', 'ResidualStats', 'ExperimentLog', 'Checkpoint', 'fastres_train', 'fastres_lr_find', 'fastres_summary',
            'train_runs', 'ShardCheck', 'init_distributed', 'ImageCache', 'cached_dls', 'FusedAdam', 'MaxBlurPool', 'Recipe',
-           'finetune_learner', 'transfer_weights', 'FastMish', 'tune_malloc', 'SimpleSelfAttention']
+           'finetune_learner', 'run_network', 'transfer_weights', 'FastMish', 'tune_malloc', 'SimpleSelfAttention']
 
 # Chromium on this machine: no sandbox, no GPU, nothing that phones home, a fresh profile.
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
