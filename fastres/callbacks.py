@@ -307,7 +307,7 @@ def _name(o):
     "A readable name for a function, partial, class or object."
     if o is None: return None
     if isinstance(o, str): return o
-    if isinstance(o, partial): return _name(o.func)
+    if isinstance(o, partial): return o.__dict__.get('__name__') or _name(o.func)  # (a partial may be given a name)
     return getattr(o, '__name__', None) or type(o).__name__
 
 def _jsonable(o):
