@@ -587,28 +587,32 @@ def fastres_summary(
         show_table(summary_table(arch, size, n_out, c_in))
 
 # %% ../nbs/08_cli.ipynb #5f087607
-def _run_learners(run):
-    "The learners a run folder's runs exported: model.pkl, or model0.pkl, model1.pkl, ... (not other `.pkl` files)."
-    return sorted(f for f in Path(run).glob('model*.pkl') if re.fullmatch(r'model\d*', f.stem))
+def _run_files(run, suffix):
+    "What the runs of the folder `run` left with `suffix`: model.pkl (or .pth), or model0.pkl, model1.pkl, ... (not other files)."
+    return sorted(f for f in Path(run).glob(f'model*{suffix}') if re.fullmatch(r'model\d*', f.stem))
 
-def _no_learner(run):
-    "Why the folder `run` has no exported learner, and what to do."
+def _no_finished_run(run, what, alternative=''):
+    "Why the folder `run` has no `what` of a finished run, where it is no run, a run's checkpoints folder or a run that has not finished; else None."
     if run.name == 'checkpoints' and (run.parent/'args.json').is_file():
         return f"{run} is a run's checkpoints folder: pass the run's folder, {run.parent}."
     if not (run/'args.json').is_file() and not _weight_files(run):
-        return f"{run} is not a fastres_train run folder: it has no exported learner (model.pkl) and no args.json."
-    if not (run/'model.pth').is_file() and not list(run.glob('model[0-9]*.pth')):
-        return (f"{run} holds a run that has not finished, so nothing has been exported yet (model.pkl): finish it with "
-                f"the command that started it and --resume.")
-    return (f"{run} holds a run's weights but no exported learner (model.pkl): it stopped before the export, or was "
-            "trained before fastres_train exported learners. Run the command that started it again with --resume: it "
-            "exports the learner from the weights, without training.")
+        return f"{run} is not a fastres_train run folder: it has no {what} and no args.json."
+    if not _run_files(run, '.pth'):
+        return (f"{run} holds a run that has not finished, so it has no {what} yet: finish it with the command that started "
+                f"it and --resume{alternative}.")
+
+def _no_learner(run):
+    "Why the folder `run` has no exported learner, and what to do."
+    return _no_finished_run(run, 'exported learner (model.pkl)') or (
+        f"{run} holds a run's weights but no exported learner (model.pkl): it stopped before the export, or was "
+        "trained before fastres_train exported learners. Run the command that started it again with --resume: it "
+        "exports the learner from the weights, without training.")
 
 def load_run(run, name=None, cpu=True) -> Learner:
     "The learner a `fastres_train` run exported, from its folder `run` (or the `.pkl` file itself), for `predict`; `name` picks one of several runs."
     path = Path(run).expanduser()
     if path.is_dir():
-        pkls = _run_learners(path)
+        pkls = _run_files(path, '.pkl')
         if name is not None:
             path = path/f'{name}.pkl'
             if not path.is_file(): raise FastresError(

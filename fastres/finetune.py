@@ -11,7 +11,7 @@ from .xresnet import *
 from .learner import resnet_learner
 from .layers import ResBlock
 from .recipes import BlurPool, MaxBlurPool, recipe_model
-from .cli import ACTIVATIONS
+from .cli import ACTIVATIONS, _run_files, _no_finished_run
 
 # %% auto #0
 __all__ = ['resnet_split', 'transfer_weights', 'finetune_learner', 'run_network']
@@ -175,25 +175,17 @@ def finetune_learner(dls, arch, weights=None, splitter=None, groups=2, **kwargs)
     return learn
 
 # %% ../nbs/11_finetune.ipynb #59eebafc
-def _final_weights(run):
-    "The final weights of the runs in the folder `run`: model.pth, or model0.pth, model1.pth, ... (not other `.pth` files)."
-    return sorted(f for f in Path(run).glob('model*.pth') if re.fullmatch(r'model\d*', f.stem))
-
 def run_network(run):
     "The network a `fastres_train` run trained as `(arch, weights)`: a constructor of it (any head) and its weights file; `run` is the run's folder or a file in it."
     path = Path(run).expanduser()
     if path.is_dir():
-        files = _final_weights(path)
+        files = _run_files(path, '.pth')
         if len(files) > 1: raise FastresError(
             f"{run} holds the weights of {len(files)} runs ({', '.join(f.name for f in files)}): pass the one to start from, "
             f"such as {files[0]}.")
-        if files: path = files[0]
-        elif path.name == 'checkpoints' and (path.parent/'args.json').is_file(): raise FastresError(
-            f"{run} is a run's checkpoints folder: pass the run's folder, {path.parent}, or one of the checkpoints in it.")
-        elif (path/'args.json').is_file(): raise FastresError(
-            f"{run} holds a run that has not finished: it has no final weights (model.pth) yet. Finish it with the command "
-            f"that started it and --resume, or start from one of its checkpoints, in {path/'checkpoints'}.")
-        else: raise FastresError(f"{run} is not a fastres_train run folder: it holds no args.json and no model.pth.")
+        if not files: raise FastresError(_no_finished_run(
+            path, 'final weights (model.pth)', f", or start from one of its checkpoints, in {path/'checkpoints'}"))
+        path = files[0]
     elif not path.exists(): raise FastresError(f"{run}: no such run folder or file.")
     elif path.suffix == '.pkl':  # an exported learner: the run saved its weights beside it
         if not path.with_suffix('.pth').is_file(): raise FastresError(
