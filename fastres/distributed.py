@@ -102,6 +102,14 @@ def _rng(self):
     "The random generator that shuffles the wrapped loader (the first process's draws the order of every epoch)."
     return self.dl.rng
 
+def _wrap_fastai(owner, name, wrap, *args):
+    "Replace fastai's `owner.name` by `wrap(it, *args)`, wrapping fastai's own function also when this is done again (a cell run twice)."
+    f = getattr(owner, name)
+    f = getattr(f, '_fastai', f)
+    new = wrap(f, *args)
+    new._fastai = f
+    setattr(owner, name, new)
+
 def _tracked(method, add):
     "fastai's `Learner.to_distributed`/`detach_distributed` (`method`), noting which learners are data-parallel."
     @functools.wraps(method)
@@ -109,13 +117,12 @@ def _tracked(method, add):
         res = method(self, *args, **kwargs)
         _ddp_learners.add(self) if add else _ddp_learners.discard(self)
         return res
-    _method._fastai = method
     return _method
 
-if DistributedDL is not None:  # (fastai's own functions, also when this cell runs again)
+if DistributedDL is not None:
     DistributedDL._broadcast, DistributedDL.rng, DistributedDL._to_detach = _broadcast, property(_rng), _dl_to_detach
-    Learner.to_distributed = _tracked(getattr(Learner.to_distributed, '_fastai', Learner.to_distributed), True)
-    Learner.detach_distributed = _tracked(getattr(Learner.detach_distributed, '_fastai', Learner.detach_distributed), False)
+    _wrap_fastai(Learner, 'to_distributed', _tracked, True)
+    _wrap_fastai(Learner, 'detach_distributed', _tracked, False)
 fastai.torch_core.maybe_gather = _maybe_gather  # what fastai's `to_detach` gathers the metrics' and the losses' tensors with
 
 def _real_items(dl, bs):
@@ -134,14 +141,12 @@ def _over_real_items(accumulate, value):
         v = value(self, learn, first(learn.pred), [first(y) for y in learn.yb]).detach().float().mean()*k if k else 0.
         total, n = _all_gather(torch.tensor([[float(v), k]], device=_comm_device())).sum(0).tolist()
         self.total, self.count = self.total + total, self.count + int(n)
-    _accumulate._fastai = accumulate
     return _accumulate
 
-if DistributedDL is not None:  # (fastai's own functions, also when this cell runs again)
-    AvgMetric.accumulate = _over_real_items(getattr(AvgMetric.accumulate, '_fastai', AvgMetric.accumulate),
-                                            lambda self, learn, pred, yb: self.func(pred, *yb))
-    AvgLoss.accumulate = _over_real_items(getattr(AvgLoss.accumulate, '_fastai', AvgLoss.accumulate),
-                                          lambda self, learn, pred, yb: learn.loss if len(pred) == len(learn.pred) else learn.loss_func(pred, *yb))
+if DistributedDL is not None:
+    _wrap_fastai(AvgMetric, 'accumulate', _over_real_items, lambda self, learn, pred, yb: self.func(pred, *yb))
+    _wrap_fastai(AvgLoss, 'accumulate', _over_real_items,
+                 lambda self, learn, pred, yb: learn.loss if len(pred) == len(learn.pred) else learn.loss_func(pred, *yb))
 
 
 # %% ../nbs/09_distributed.ipynb #c645dfc0
