@@ -15,6 +15,7 @@ from .data import _arg, _check_positive
 from .learner import *
 from .learner import _reseed
 from .callbacks import *
+from .callbacks import _name
 from .layers import FastMish, SHORTCUTS
 from .summary import *
 from .family import *  # registers the whole family with `get_arch`
@@ -375,12 +376,15 @@ def run_defaults(opts):
     return res | dict(finetune=str(weights.resolve()), lr=ifnone(opts.get('lr'), 2e-3), sched='one_cycle',
                       freeze_epochs=ifnone(opts.get('freeze_epochs'), 1), lr_mult=ifnone(opts.get('lr_mult'), 100.))
 
+def _run_folder(weights):
+    "The folder of the run whose weights file is `weights` (beside it, or above its checkpoints folder)."
+    src = Path(weights).parent
+    return src.parent if src.name == 'checkpoints' else src
+
 def _default_out(opts):
     "`fastres_train`'s run folder when --out is not given: runs/<dataset>-<arch>-<size>px, and -from-<run> when fine-tuning one."
     name = f"{opts['dataset'] if opts.get('data') is None else Path(opts['data']).name}-{opts['arch']}-{opts['size']}px"
-    if opts.get('finetune') is not None:
-        src = Path(opts['finetune']).parent
-        name += f"-from-{(src.parent if src.name == 'checkpoints' else src).name}"
+    if opts.get('finetune') is not None: name += f"-from-{_run_folder(opts['finetune']).name}"
     return Path('runs')/name
 
 def train_runs(arch=None, dataset='imagenette', data=None, size=128, bs=64, n_per_class=None, workers=None, cache=False,
@@ -507,12 +511,17 @@ def _free_path(path):
     return res
 
 def lr_find_plot(archs, dls, out='.', fname='lr_find.png', num_it=100, start_lr=1e-7, end_lr=10, suggestion='valley',
-                 seed=42, **kwargs):
-    "Suggested learning rates (DataFrame) of `lr_find` for each of `archs` on `dls`, and the PNG of their curves saved in `out`."
+                 seed=42, finetune=None, **kwargs):
+    "Suggested learning rates (DataFrame) of `lr_find` for each of `archs` on `dls`, and the PNG of their curves saved in `out`; with `finetune` (a run) instead, for its network as `finetune_learner` starts it."
     archs = _arch_list(archs)
     for a in archs: get_arch(a)
     with tempfile.TemporaryDirectory() as tmp:  # where lr_find saves and restores the model: not a models/ folder here
         learners = {a: partial(resnet_learner, dls, a, model_dir=tmp, **kwargs) for a in archs}
+        if finetune is not None:  # the run's network with a new head, its body frozen (fastai's lr_find before fine_tune)
+            from fastres.finetune import finetune_learner, run_network  # a later notebook's module, which imports this one
+            arch, weights = run_network(finetune)
+            learners = {f"{_name(arch)} from {_run_folder(weights).name}, body frozen":
+                        partial(finetune_learner, dls, weights, model_dir=tmp, **kwargs)}
         curves = compare_lr_find(learners, seed=seed, start_lr=start_lr, end_lr=end_lr, num_it=num_it)
     ax = plot_lr_curves(curves, suggestion=suggestion, title=f"lr_find, {dls.train.bs} images per batch")
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -524,7 +533,7 @@ def lr_find_plot(archs, dls, out='.', fname='lr_find.png', num_it=100, start_lr=
 # %% ../nbs/08_cli.ipynb #45fc9218
 @call_parse
 def fastres_lr_find(
-    arch:Param("Architecture(s), comma-separated to compare: xresnet18,xresnet50", str)='xresnet50',
+    arch:Param("Architecture(s), comma-separated to compare: xresnet18,xresnet50 (default: xresnet50; with --finetune, the run's)", str)=None,
     dataset:Param("imagenette or imagewoof (used when --data is not given)", str)='imagenette',
     data:Param("The dataset's folder, holding train/ and val/, such as .../imagenette2 (default: the --dataset folder in "
                "$FASTRES_DATA, else download)", str)=None,
@@ -540,17 +549,21 @@ def fastres_lr_find(
     end_lr:Param("Largest learning rate", float)=10.,
     seed:Param("Random seed", int)=42,
     out:Param("Folder for the plot", str)='.',
+    finetune:Param("A fastres_train run to fine-tune on this data (its folder, or a weights file in it): lr_find of its network "
+                   "with a new head and the body frozen, as fastres_train --finetune starts", str)=None,
 ):
-    "Run fastai's `lr_find` for one or more architectures: print the suggested learning rates and save the curves as a PNG."
+    "Run fastai's `lr_find` for one or more architectures (or for fine-tuning a run): print the suggested learning rates and save the curves as a PNG."
     with _console_progress(), script_errors('fastres_lr_find'):
         check_opts(**locals())
         if Path(out).exists() and not Path(out).is_dir(): raise FastresError(
             f"--out {out} is a file: --out is the folder the plot goes in (as lr_find.png, or lr_find_2.png, ... if that "
             f"is taken). Pass its folder, --out {Path(out).parent}.")
         if num_distrib() > 1: raise FastresError("fastres_lr_find runs in one process: start it without torchrun.")
+        # (with --finetune, --arch is the run's, and refused if another is given)
+        arch = run_defaults(dict(arch=arch, finetune=finetune))['arch'] if finetune is not None else ifnone(arch, 'xresnet50')
         dls = train_dls(dataset, data, size, bs, n_per_class, workers, seed=seed)
-        sugg, png = lr_find_plot(arch, dls, out, num_it=num_it, start_lr=start_lr, end_lr=end_lr, seed=seed,
-                                 opt=opt, wd=wd, precision=precision)
+        sugg, png = lr_find_plot(None if finetune else arch, dls, out, num_it=num_it, start_lr=start_lr, end_lr=end_lr,
+                                 seed=seed, finetune=finetune, opt=opt, wd=wd, precision=precision)
         show_table(sugg.reset_index(names='arch'), '{:.2e}')
         print(f"\nPlot saved to {png}")
 

@@ -355,6 +355,10 @@ def _bad_cases(tmp):
                                    ["--sched flat_cos: with --finetune the schedule is fastai's fine_tune's"], tmp/'o12'),
         'finetune with mom': (['fastres_train', *data, '--finetune', tmp/'run', '--mom', '0.9', '--out', tmp/'o13'],
                               ["--mom has no effect with --finetune", "Drop --mom"], tmp/'o13'),
+        'lr_find from no run': (['fastres_lr_find', *data, '--finetune', tmp/'nowhere', '--out', tmp/'o14'],
+                                ["no such run folder or file"], tmp/'o14'),
+        'lr_find for another arch': (['fastres_lr_find', *data, '--finetune', tmp/'run', '--arch', 'xresnet18', '--out', tmp/'o15'],
+                                     ["--arch xresnet18: with --finetune the network is the run's"], tmp/'o15'),
         'finetune with no frozen epochs': (['fastres_train', *data, '--finetune', tmp/'run', '--freeze_epochs', '-1'],
                                            ["--freeze_epochs must be a whole number of at least 0, not -1"], None),
     }
