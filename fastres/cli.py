@@ -279,8 +279,9 @@ def fine_tune_run(learn, epochs, lr, freeze_epochs=1, lr_mult=100):
     "fastai's `fine_tune`: `freeze_epochs` with the body frozen, then `epochs` of the whole network; data-parallel when launched with several processes."
     if learn.opt is None: learn.create_opt()
     lrs = [f"{x:.2g}" for x in even_mults(lr/2/lr_mult, lr/2, len(learn.opt.param_lists))]  # as `fine_tune` sets them
-    print(f"fine_tune: {freeze_epochs} epoch{'s'[:freeze_epochs!=1]} with the body frozen (the head at {lr:.2g}), then "
-          f"{epochs} of the whole network (learning rates {', '.join(lrs)}, from the first layers to the head)")
+    frozen = (f"{freeze_epochs} epoch{'s'[:freeze_epochs!=1]} with the body frozen (the head at {lr:.2g}), then"
+              if freeze_epochs else "no epoch with the body frozen, then")
+    print(f"fine_tune: {frozen} {epochs} of the whole network (learning rates {', '.join(lrs)}, from the first layers to the head)")
     with learn.ddp_ctx(): learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs, lr_mult=lr_mult)
     return learn
 
@@ -361,11 +362,16 @@ def run_defaults(opts):
                 f"--{k} is an option of fine-tuning (fastai's fine_tune): add --finetune RUN, or leave out --{k}.")
         return dict(arch=ifnone(opts.get('arch'), 'xresnet50'), lr=ifnone(opts.get('lr'), 1e-2), sched=ifnone(opts.get('sched'), 'flat_cos'))
     from fastres.finetune import run_network, _run_opts  # a later notebook's module, which imports this one
-    weights = run_network(opts['finetune'])[1]
+    try: weights = run_network(opts['finetune'])[1]
+    except FastresError as e:
+        if not opts.get('resume'): raise
+        raise FastresError(f"{e} To resume, fastres_train reads the run it fine-tunes again (its args.json, to build the "
+                           f"network; its weights, before the checkpoint replaces them): put it back where it was.") from None
     theirs, args = _run_opts(weights)
     res = {k: theirs.get(k, _ADDED_OPTS.get(k)) for k in _NETWORK_OPTS}
+    same = lambda k, a, b: a == b or (k == 'blur_pool' and {a, b} == {True, 'zhang'})  # (True is Zhang's)
     for k, v in res.items():
-        if opts.get(k) not in (None, False) and opts[k] != v: raise FastresError(
+        if opts.get(k) not in (None, False) and not same(k, opts[k], v): raise FastresError(
             f"{_flag(k, opts[k])}: with --finetune the network is the run's, and {args} says {_flag(k, v)}. Leave out --{k}.")
     if opts.get('mom') is not None: raise FastresError(
         "--mom has no effect with --finetune: fine_tune's one-cycle schedules set the momentum themselves, from 0.95 down "
@@ -384,7 +390,9 @@ def _run_folder(weights):
 def _default_out(opts):
     "`fastres_train`'s run folder when --out is not given: runs/<dataset>-<arch>-<size>px, and -from-<run> when fine-tuning one."
     name = f"{opts['dataset'] if opts.get('data') is None else Path(opts['data']).name}-{opts['arch']}-{opts['size']}px"
-    if opts.get('finetune') is not None: name += f"-from-{_run_folder(opts['finetune']).name}"
+    if opts.get('finetune') is not None:  # (and the file's name where it is not the run's only model.pth)
+        src = Path(opts['finetune'])
+        name += f"-from-{_run_folder(src).name}" + ('' if src.stem == 'model' else f"-{src.stem}")
     return Path('runs')/name
 
 def train_runs(arch=None, dataset='imagenette', data=None, size=128, bs=64, n_per_class=None, workers=None, cache=False,

@@ -11,7 +11,7 @@ from .xresnet import *
 from .learner import resnet_learner
 from .layers import ResBlock
 from .recipes import BlurPool, MaxBlurPool, recipe_model
-from .cli import ACTIVATIONS, _run_files, _no_finished_run
+from .cli import ACTIVATIONS, _run_files, _no_finished_run, _run_folder
 
 # %% auto #0
 __all__ = ['resnet_split', 'transfer_weights', 'finetune_learner', 'run_network']
@@ -77,8 +77,7 @@ def _run_arch(opts):
     if (act is not None and act not in ACTIVATIONS) or arch not in arch_names(): return None
     kw = {k: v for k, v in dict(act_cls=ACTIVATIONS.get(act), shortcut=opts.get('shortcut')).items() if v is not None}
     tricks = {k: opts[k] for k in _TRICKS if opts.get(k)}
-    if not tricks: return partial(get_arch(arch), **kw)
-    make = partial(recipe_model, arch, **tricks, **kw)
+    make = partial(recipe_model, arch, **tricks, **kw) if tricks else partial(get_arch(arch), **kw)
     make.__name__ = arch  # (what `ExperimentLog` and the messages call it)
     return make
 
@@ -144,6 +143,8 @@ def _weights_file(weights, learn):
                        f"current folder), nor at {saved} (where `learn.save({str(weights)!r})` writes, under this learner's path). "
                        "Pass the file's full path, which `learn.save` returns.")
 
+_NETWORK_KWARGS = ('act_cls', 'shortcut', *_TRICKS)  # what a run's args.json sets of its network
+
 def _is_run(arch):
     "Whether `finetune_learner`'s `arch` is a run (a path) rather than an architecture (a name or constructor)."
     return isinstance(arch, Path) or (isinstance(arch, str) and arch not in arch_names() and
@@ -158,12 +159,17 @@ def finetune_learner(dls, arch, weights=None, splitter=None, groups=2, **kwargs)
         if weights is not None: raise FastresError(
             f"{arch} is a path, so it is taken as a fastres_train run, and the run's own weights are the start: leave out "
             "weights= (or pass the architecture, such as 'xresnet50', with the weights).")
+        if (given := [k for k in _NETWORK_KWARGS if k in kwargs]): raise FastresError(
+            f"The network is the run's, as its args.json says it was built: leave out {', '.join(f'{k}=' for k in given)} "
+            "(or pass an architecture and weights to build another).")
         arch, weights = run_network(arch)
     elif weights is None:
         get_arch(arch)  # (a misspelt name: the names it may be)
         raise FastresError(f"No weights to start {arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')} "
                            "from: pass weights= (a file, a state dict or a model), or in place of the architecture a "
-                           "fastres_train run (its folder), whose network and weights are then used.")
+                           "fastres_train run (its folder), whose network and weights are then used."
+                           + (f" (A folder named {arch!r} is here: pass './{arch}' to take it as the run.)"
+                              if isinstance(arch, str) and Path(arch).is_dir() else ''))
     learn = resnet_learner(dls, arch, splitter=ifnone(splitter, partial(resnet_split, groups=groups)), **kwargs)
     file = _weights_file(weights, learn)
     name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')
@@ -187,6 +193,9 @@ def run_network(run):
             path, 'final weights (model.pth)', f", or start from one of its checkpoints, in {path/'checkpoints'}"))
         path = files[0]
     elif not path.exists(): raise FastresError(f"{run}: no such run folder or file.")
+    elif path.suffix not in ('.pth', '.pkl'): raise FastresError(
+        f"{run} is neither a run folder nor a weights file (.pth) or exported learner (.pkl) of a run: pass the run's folder"
+        + (f", {_run_folder(path)}." if _run_opts(path)[0] else "."))
     elif path.suffix == '.pkl':  # an exported learner: the run saved its weights beside it
         if not path.with_suffix('.pth').is_file(): raise FastresError(
             f"{run} is an exported learner without its weights file beside it ({path.with_suffix('.pth').name}): pass the "
