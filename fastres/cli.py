@@ -354,6 +354,16 @@ _NETWORK_OPTS = ('arch', 'act', 'shortcut', 'blur_pool', 'self_attention', 'blur
 
 def _flag(k, v): return f"--{k}" if v is True else f"--{k} {v}" if v not in (None, False) else f"no --{k}"
 
+def _resumed_finetune(opts, err):
+    "For `--resume` when the run `--finetune` names is gone: the network's options from the fine-tuning's own args.json in `--out`."
+    given = Path(opts['finetune']).expanduser().resolve()
+    args = Path(opts['out'])/'args.json' if opts.get('out') is not None else None
+    saved = json.loads(args.read_text()) if args is not None and args.is_file() else {}
+    if not (saved.get('finetune') and given in (Path(saved['finetune']), _run_folder(saved['finetune']))): raise FastresError(
+        f"{err} To resume a fine-tuning without the run it started from, pass the fine-tuning's own folder with --out: "
+        "its args.json says how the network was built, and its checkpoints hold the weights.") from None
+    return saved, args, saved['finetune']
+
 def run_defaults(opts):
     "The options of `opts` that depend on others, set: with `finetune` the run's network and fastai's `fine_tune`'s learning rate and schedule."
     if opts.get('finetune') is None:
@@ -362,12 +372,12 @@ def run_defaults(opts):
                 f"--{k} is an option of fine-tuning (fastai's fine_tune): add --finetune RUN, or leave out --{k}.")
         return dict(arch=ifnone(opts.get('arch'), 'xresnet50'), lr=ifnone(opts.get('lr'), 1e-2), sched=ifnone(opts.get('sched'), 'flat_cos'))
     from fastres.finetune import run_network, _run_opts  # a later notebook's module, which imports this one
-    try: weights = run_network(opts['finetune'])[1]
-    except FastresError as e:
+    try:
+        weights = run_network(opts['finetune'])[1]
+        (theirs, args), finetune = _run_opts(weights), str(weights.resolve())
+    except FastresError as e:  # resuming, the fine-tuning's own args.json and checkpoints will do
         if not opts.get('resume'): raise
-        raise FastresError(f"{e} To resume, fastres_train reads the run it fine-tunes again (its args.json, to build the "
-                           f"network; its weights, before the checkpoint replaces them): put it back where it was.") from None
-    theirs, args = _run_opts(weights)
+        theirs, args, finetune = _resumed_finetune(opts, e)
     res = {k: theirs.get(k, _ADDED_OPTS.get(k)) for k in _NETWORK_OPTS}
     same = lambda k, a, b: a == b or (k == 'blur_pool' and {a, b} == {True, 'zhang'})  # (True is Zhang's)
     for k, v in res.items():
@@ -379,7 +389,7 @@ def run_defaults(opts):
     if opts.get('sched') not in (None, 'one_cycle'): raise FastresError(
         f"--sched {opts['sched']}: with --finetune the schedule is fastai's fine_tune's, a one-cycle schedule for the frozen "
         "epochs and another for the rest. Leave out --sched.")
-    return res | dict(finetune=str(weights.resolve()), lr=ifnone(opts.get('lr'), 2e-3), sched='one_cycle',
+    return res | dict(finetune=finetune, lr=ifnone(opts.get('lr'), 2e-3), sched='one_cycle',
                       freeze_epochs=ifnone(opts.get('freeze_epochs'), 1), lr_mult=ifnone(opts.get('lr_mult'), 100.))
 
 def _run_folder(weights):
@@ -428,11 +438,14 @@ def train_runs(arch=None, dataset='imagenette', data=None, size=128, bs=64, n_pe
         for name, resuming in todo:
             i = [run_name(j, runs) for j in range(runs)].index(name)
             set_seed(seed + i); _reseed(dls, seed + i)
+            weights = out/f'{name}.pth'
+            src = finetune  # (resuming, this run's own weights hold them all, and its args.json says the same network)
+            if finetune and (resuming or weights.exists()):
+                src = weights if weights.exists() else list(checkpoint_files(out/'checkpoints', name).values())[-1]
             learn = train_learner(dls, arch, out, name, resuming, keep, opt, mom, sqrmom, eps, lr, wd, label_smoothing, mixup,
                                   act, precision, hparams=hparams | dict(seed=seed+i), label=f"{out.name}/{name}",
                                   blur_pool=blur_pool, self_attention=self_attention, shortcut=shortcut,
-                                  precise_bn=precise_bn, blur_conv=blur_conv, finetune=finetune)
-            weights = out/f'{name}.pth'
+                                  precise_bn=precise_bn, blur_conv=blur_conv, finetune=src)
             if weights.exists():  # trained: in an earlier session that stopped before exporting, or before runs were exported
                 get_model(learn.model).load_state_dict(torch.load(weights, map_location='cpu'))
                 learn.unfreeze()  # (as a fine-tuning ends)

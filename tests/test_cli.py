@@ -193,8 +193,11 @@ def test_finetune_a_run(full_run, tmp_path):
     assert max(a[k].abs().max().item() for k in body if k.endswith('.weight')) > 0.1  # (and those weights are not all ~0)
     from fastres import load_run  # the exported learner predicts the five classes
     assert list(load_run(out).dls.vocab) == ['French horn', 'garbage truck', 'gas pump', 'golf ball', 'parachute']
-    # Killed in its second fit, the same command resumes to the uninterrupted run's weights, bit for bit
-    killed = tmp_path/'killed'
+    # Killed in its second fit, the same command resumes to the uninterrupted run's weights, bit for bit, even with the
+    # run it started from gone (a copy of the same run here, deleted before the resume)
+    killed, copy = tmp_path/'killed', tmp_path/'source'
+    shutil.copytree(src, copy)
+    args[1] = copy
     log = open(tmp_path/'killed.log', 'w+')
     p = subprocess.Popen([script('fastres_train'), *map(str, args), '--out', str(killed)], env=ENV, stdout=log, stderr=log)
     deadline = time.time() + 180
@@ -203,6 +206,9 @@ def test_finetune_a_run(full_run, tmp_path):
     p.send_signal(signal.SIGKILL); p.wait()
     log.seek(0)
     assert p.returncode == -signal.SIGKILL and not (killed/'model.pth').exists(), log.read()[-3000:]
+    shutil.rmtree(copy)
+    res = run('fastres_train', *args, '--resume')  # (no --out: the message says to pass it)
+    assert res.returncode == 2 and 'pass the fine-tuning\'s own folder with --out' in res.stderr, res.stderr[-3000:]
     res = run('fastres_train', *args, '--out', killed, '--resume')
     assert res.returncode == 0 and 'Resuming from' in res.stdout, res.stderr[-3000:]
     a, b = torch.load(killed/'model.pth'), torch.load(out/'model.pth')
