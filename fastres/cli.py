@@ -37,13 +37,27 @@ def _clean_message(e):
 class Terminated(KeyboardInterrupt):
     "SIGTERM, raised where the process is, as Ctrl-C raises `KeyboardInterrupt` (so that it stops a run the same way)."
 
-def _terminated(signum, frame): raise Terminated()
+_pending = []  # the signals of the interrupts not handled yet (see `_RaiseDropped`)
+
+def _interrupted(signum, frame):
+    "SIGTERM or SIGINT while a command runs: `Terminated` or `KeyboardInterrupt`, noted until the command handles it."
+    _pending.append(signum)
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+class _RaiseDropped(Callback):
+    "After each batch, raise again an interrupt whose exception code in the batch caught and dropped (fasttransform's `cast` has a bare `except:`)."
+    def after_batch(self):
+        if _pending: raise Terminated() if _pending[-1] == signal.SIGTERM else KeyboardInterrupt()
 
 @contextlib.contextmanager
 def script_errors(prog):
     "Turn a `FastresError` into `prog: error: ...` on stderr and exit code 2, Ctrl-C into a message and exit code 130, SIGTERM into 143."
-    try: old = signal.signal(signal.SIGTERM, _terminated)
-    except ValueError: old = None  # not the main thread, where only Python may set handlers: SIGTERM stays as it is
+    old = {}  # (SIGINT only where Python's own handler is: a job started with it ignored keeps ignoring it)
+    for s in (signal.SIGTERM, signal.SIGINT):
+        if s == signal.SIGINT and signal.getsignal(s) is not signal.default_int_handler: continue
+        try: old[s] = signal.signal(s, _interrupted)
+        except ValueError: pass  # not the main thread, where only Python may set handlers: they stay as they are
+    _pending.clear()
     try: yield
     except FastresError as e:
         print(f"{prog}: error: {_clean_message(e)}", file=sys.stderr)
@@ -53,7 +67,8 @@ def script_errors(prog):
         print(f"\n{prog}: {'terminated' if term else 'interrupted'}. {e.args[0] if e.args else ''}".rstrip(), file=sys.stderr)
         sys.exit(143 if term else 130)
     finally:
-        if old is not None: signal.signal(signal.SIGTERM, old)
+        _pending.clear()
+        for s, h in old.items(): signal.signal(s, h)
 
 # %% ../nbs/08_cli.ipynb #8ccd63ca
 def make_opt(opt='ranger', mom=None, sqrmom=None, eps=None):
@@ -255,7 +270,7 @@ def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, ke
     "`resnet_learner` for `fastres_train`: records, checkpoints and throughput in `out`; `MixUp` if `mixup`; `kwargs` go to `resnet_learner`. With `finetune` (a run), `finetune_learner` instead."
     out = Path(out)
     cbs = [Throughput(), ExperimentLog(label=label, arch=arch, hparams=hparams),
-           Checkpoint(name, folder=out/'checkpoints', resume=resume, keep=keep), ShardCheck()]
+           Checkpoint(name, folder=out/'checkpoints', resume=resume, keep=keep), ShardCheck(), _RaiseDropped()]
     if mixup: cbs.append(MixUp(mixup))
     if precise_bn: cbs.append(PreciseBN())
     opt_kw = dict(opt=make_opt(opt, mom, sqrmom, eps), lr=lr, wd=wd, label_smoothing=label_smoothing, precision=precision,
