@@ -11,7 +11,7 @@ from .xresnet import *
 from .learner import resnet_learner
 from .layers import ResBlock
 from .recipes import BlurPool, MaxBlurPool, recipe_model
-from .cli import ACTIVATIONS, _run_files, _no_finished_run, _run_folder
+from .cli import ACTIVATIONS, _run_files, _no_finished_run, _run_folder, _flag
 
 # %% auto #0
 __all__ = ['resnet_split', 'transfer_weights', 'finetune_learner', 'run_network']
@@ -49,7 +49,8 @@ def _run_opts(weights):
     "The options of the `fastres_train` run that saved `weights` (its args.json, beside them or above `checkpoints/`), and that file; ({}, None) if none."
     if not isinstance(weights, (str, Path)): return {}, None
     f = Path(weights).expanduser()
-    args = next((d/'args.json' for d in (f.parent, f.parent.parent) if (d/'args.json').is_file()), None)
+    args = _run_folder(f)/'args.json'
+    if not args.is_file(): args = None
     try: opts = json.loads(args.read_text()) if args else {}
     except (OSError, ValueError): return {}, None
     return (opts, args) if isinstance(opts, dict) and isinstance(opts.get('arch'), str) else ({}, None)
@@ -60,7 +61,7 @@ def _run_hint(weights, learner=True):
     if not opts: return ""
     tricks = {k: opts[k] for k in _TRICKS if opts.get(k)}
     kw = {k: v for k, v in dict(shortcut=opts.get('shortcut'), act=opts.get('act')).items() if v}
-    flags = ''.join(f" --{k}" + ('' if v is True else f" {v}") for k, v in {**tricks, **kw}.items())
+    flags = ''.join(' ' + _flag(k, v) for k, v in {**tricks, **kw}.items())
     model_kw = ''.join(f", {k}={v!r}" if k != 'act' else f", act_cls=ACTIVATIONS[{v!r}]" for k, v in kw.items())
     said = f" {args} says they were trained by `fastres_train --arch {opts['arch']}{flags}`: build that model, "
     if not learner:  # the model itself, e.g. `recipe_model('xresnet18', blur_pool=True, n_out=10)`
