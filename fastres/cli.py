@@ -99,8 +99,12 @@ def check_opts(**opts):
     def bad(k, what): raise FastresError(f"--{k} must be {what}, not {opts[k]!r}.")
     def given(k): return opts.get(k) is not None
     for k, lo in _WHOLE.items():
+        if k == 'epochs' and given('finetune'): lo = 0  # (fine-tuning: 0 trains the new head alone, in --freeze_epochs)
         if given(k) and not (isinstance(opts[k], (int, np.integer)) and opts[k] >= lo):
             bad(k, f"a whole number of at least {lo}")
+    if given('finetune') and opts.get('epochs') == 0 == opts.get('freeze_epochs'): raise FastresError(
+        "--epochs 0 and --freeze_epochs 0 train nothing: --freeze_epochs trains the new head with the body frozen, "
+        "--epochs then the whole network. Give one of them at least 1.")
     for k in ('lr', 'eps', 'start_lr', 'end_lr', 'lr_mult'):
         if given(k) and not (math.isfinite(opts[k]) and opts[k] > 0): bad(k, "a positive number such as 1e-3")
     if given('wd') and not (math.isfinite(opts['wd']) and opts['wd'] >= 0): bad('wd', "zero or a positive number such as 1e-2")
@@ -198,6 +202,9 @@ _ADDED_OPTS = dict(presize=None, min_scale=0.35, val_xtra=None, blur_pool=False,
                    photo_aspect=None, precise_bn=False, blur_conv=False,
                    finetune=None, freeze_epochs=None, lr_mult=None)
 
+_NETWORK_OPTS = ('arch', 'act', 'shortcut', 'blur_pool', 'self_attention', 'blur_conv')  # what a run's args.json says of the network
+_FINETUNE_SETS = (*_NETWORK_OPTS, 'lr', 'sched', 'freeze_epochs', 'lr_mult')  # what --finetune sets, unless given
+
 def _effective(opts):
     "`opts` as they act on a run: the --data folder resolved; --workers dropped under --cache (it loads in the main process), --dataset under --data."
     res = dict(opts)
@@ -231,6 +238,8 @@ def plan_runs(out, runs=1, resume=False, opts=None):
     if opts is not None and args.is_file():
         saved, opts = (_ADDED_OPTS | json.loads(s) for s in (args.read_text(), json.dumps(opts, default=str)))
         diff = _differences(saved, opts)
+        # (another --finetune, or none, changes the network and its defaults with it: it alone is the difference to name)
+        if 'finetune' in diff: diff = ['finetune'] + [k for k in diff if k not in ('finetune', *_FINETUNE_SETS)]
         if diff: raise FastresError(
             f"The run in {out} was started with other options: "
             f"{'; '.join(f'--{k} {saved.get(k)!r} then, {opts.get(k)!r} now' for k in diff)}. Resume with the "
@@ -291,12 +300,13 @@ def fit_sched(learn, epochs, lr, sched='flat_cos'):
     return learn
 
 def fine_tune_run(learn, epochs, lr, freeze_epochs=1, lr_mult=100):
-    "fastai's `fine_tune`: `freeze_epochs` with the body frozen, then `epochs` of the whole network; data-parallel when launched with several processes."
+    "fastai's `fine_tune`: `freeze_epochs` with the body frozen, then `epochs` (0: none) of the whole network; data-parallel when launched with several processes."
     if learn.opt is None: learn.create_opt()
     lrs = [f"{x:.2g}" for x in even_mults(lr/2/lr_mult, lr/2, len(learn.opt.param_lists))]  # as `fine_tune` sets them
-    frozen = (f"{freeze_epochs} epoch{'s'[:freeze_epochs!=1]} with the body frozen (the head at {lr:.2g}), then"
-              if freeze_epochs else "no epoch with the body frozen, then")
-    print(f"fine_tune: {frozen} {epochs} of the whole network (learning rates {', '.join(lrs)}, from the first layers to the head)")
+    frozen = f"{freeze_epochs} epoch{'s'[:freeze_epochs!=1]} with the body frozen (the head at {lr:.2g})"
+    if not epochs: print(f"fine_tune: {frozen}, and none of the whole network: the body's convolutions stay the run's (its batchnorm layers train, as fastai's freeze leaves them)")
+    else: print(f"fine_tune: {frozen if freeze_epochs else 'no epoch with the body frozen'}, then {epochs} of the whole network "
+                f"(learning rates {', '.join(lrs)}, from the first layers to the head)")
     with learn.ddp_ctx(): learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs, lr_mult=lr_mult)
     return learn
 
@@ -364,8 +374,6 @@ def _record_if_missing(learn):
         if 'label' in df and (df.label == log.label).any(): return  # that session wrote it before it stopped
     with open(log.file, 'a') as f: f.write(json.dumps(log.record()) + '\n')
     print(f"Every epoch of {log.label} was done in an earlier session: saved its weights and record from the last checkpoint.")
-
-_NETWORK_OPTS = ('arch', 'act', 'shortcut', 'blur_pool', 'self_attention', 'blur_conv')  # what args.json says of the network
 
 def _flag(k, v): return f"--{k}" if v is True else f"--{k} {v}" if v not in (None, False) else f"no --{k}"
 
@@ -494,7 +502,7 @@ def fastres_train(
     n_per_class:Param("Images per class: N, or TRAIN,VALID (default: all)", str)=None,
     workers:Param("Data-loading processes (default: fastai's); --resume needs the same number (but --cache always uses 0)", int)=None,
     cache:Param("Decode the images once into a cache and augment whole batches as tensors (the fast path on a CPU)", store_true)=False,
-    epochs:Param("Number of epochs (with --finetune: of the whole network, after --freeze_epochs)", int)=5,
+    epochs:Param("Number of epochs (with --finetune: of the whole network, after --freeze_epochs; 0 trains the new head alone)", int)=5,
     lr:Param("Learning rate (default: 1e-2; with --finetune 2e-3, fastai's fine_tune's base_lr)", float)=None,
     sched:Param("Schedule: one_cycle or flat_cos (default: flat_cos; with --finetune, fine_tune's one-cycle)", str)=None,
     opt:Param("Optimiser: adam, sgd, rmsprop, radam, qhadam, lamb, larc, ranger", str)='ranger',
