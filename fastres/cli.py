@@ -272,6 +272,14 @@ def _with_tricks(arch, blur_pool=False, self_attention=False, blur_conv=False):
     from fastres.recipes import recipe_model  # a later notebook's module, which imports this one
     return partial(recipe_model, arch, self_attention=self_attention, blur_pool=blur_pool, blur_conv=blur_conv)
 
+def _check_blur_pool(arch, shortcut=None):
+    "Refuse --blur_pool for a new run of `arch`, which has no max pool for it to blur (runs that have it already keep it: a no-op)."
+    from fastres.recipes import recipe_model, MaxBlurPool
+    with torch.device('meta'): m = recipe_model(arch, blur_pool=True, n_out=10, **({'shortcut': shortcut} if shortcut else {}))
+    if not any(isinstance(o, MaxBlurPool) for o in m.modules()): raise FastresError(
+        f"--blur_pool turns max pools into MaxBlurPools, and {arch} has none (it subsamples with strided convolutions): leave out "
+        "--blur_pool, or anti-alias its strided convolutions with --blur_conv.")
+
 def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, keep=1, opt='ranger', mom=None, sqrmom=None,
                   eps=None, lr=1e-2, wd=1e-2, label_smoothing=0.1, mixup=0., act=None, precision='auto', hparams=None,
                   label=None, blur_pool=False, self_attention=False, shortcut=None, precise_bn=False, blur_conv=False,
@@ -442,6 +450,7 @@ def train_runs(arch=None, dataset='imagenette', data=None, size=128, bs=64, n_pe
         opts[k] for k in ('arch', 'lr', 'sched', 'act', 'shortcut', 'blur_pool', 'self_attention', 'blur_conv',
                           'finetune', 'freeze_epochs', 'lr_mult'))
     check_opts(**opts)
+    if blur_pool and not (finetune or resume): _check_blur_pool(arch, shortcut)
     world = num_distrib() or 1
     opts['world_size'] = world  # a run resumes with as many processes as it started with
     out = Path(ifnone(out, _default_out(opts)))

@@ -60,6 +60,9 @@ def check_image_folder(path):
                            "or let fastai's untar_data download Imagenette/Imagewoof.")
     if not (path/'train').is_dir(): raise FastresError(f"{path} has no `train` folder: {layout}.")
     if not (path/'val').is_dir():
+        if other := first(n for n in ('valid', 'validation') if (path/n).is_dir()):  # (fastai's own datasets' name)
+            raise FastresError(f"{path} has no `val` folder, but a `{other}` one: fastres reads the validation images from "
+                               f"val/<class>/, as Imagenette names it. Rename {path/other} to {path/'val'}.")
         raise FastresError(f"{path} has no `val` folder: {layout}. Move a share of each class's images "
                            f"(say 20%) into val/<class>/ to make a validation set.")
     return path
@@ -114,17 +117,37 @@ def _check_classes(files, path):
         raise FastresError(f"{path/'train'} holds only one class, {first(classes['train'])!r}: a classifier needs two or more "
                            "to tell apart (with one, every prediction is right and nothing is learnt). Add a folder per class.")
 
+def _check_depth(files, path):
+    "Raise unless each image of `files` is in a class folder of a split (`split/class/image`): images elsewhere have no label."
+    deep = [f for f in files if len(f.relative_to(path).parts) != 3]
+    if not deep: return
+    f = deep[0]; split, *folders, name = f.relative_to(path).parts
+    if not folders: raise FastresError(
+        f"{f} is directly in {path/split}, outside the class folders: an image's label is the name of its folder, so {split}/ "
+        f"holds one folder per class (e.g. {split}/cat/1.jpg). Move "
+        + ("it into its class's folder." if len(deep) == 1 else f"it and the {len(deep)-1} others into their classes' folders."))
+    raise FastresError(
+        f"{f} is in {path.joinpath(split, *folders)}, a folder inside the class folder {path/split/folders[0]}: an image's label "
+        f"is the name of the folder it is in, so a class folder holds images, not folders ({len(deep)} image{'s'[:len(deep)!=1]} in "
+        f"such folders). Move them up into {path/split/folders[0]}, or into a class folder of their own beside it.")
+
+def _check_n_per_class(n):
+    pair = tuple(n) if is_listy(n) else (n, n)
+    if not (len(pair) == 2 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in pair)):
+        raise FastresError(f"n_per_class must be a positive whole number of images per class, or a (train, valid) pair of "
+                           f"them such as (100, 50), not {n!r}.")
+
 def image_files(path, n_per_class=None, seed=42):
     "The images in `path`'s `train` and `val` folders (at most `n_per_class` per class and split, drawn with `seed`)."
     path = check_image_folder(path)
     files = get_image_files(path, folders=['train', 'val'])
+    _check_depth(files, path)
     for split in ('train', 'val'):
         if not any(f.parent.parent.name == split for f in files):
             raise FastresError(f"No images in {path/split}: it needs one folder per class (e.g. {split}/cat/1.jpg).")
     _check_classes(files, path)
     if n_per_class is None: return files
-    if any(n < 1 for n in tuplify(n_per_class)):
-        raise FastresError(f"n_per_class must be a positive number of images (or a (train, valid) pair), not {n_per_class!r}.")
+    _check_n_per_class(n_per_class)
     return _subset(files, n_per_class, seed)
 
 # %% ../nbs/05_data.ipynb #125814bc
@@ -142,19 +165,25 @@ def default_presize(size):
     "fastbook's presizing: resize items a quarter bigger than the final `size`, leaving room for random crops."
     return int(round(size*1.25))
 
-def imagenet_block(size=128, presize=None, min_scale=0.35, names=None):
-    "fastbook's `DataBlock` for an ImageNet-style folder: `Resize(presize)` per item, `aug_transforms`+`Normalize` per batch."
+def _with_norm(tfms, norm):
+    "The batch transforms `tfms`, and `norm` (a list of `Normalize`) unless `tfms` hold a `Normalize` of their own."
+    tfms = list(listify(tfms))
+    return tfms if any(isinstance(t, Normalize) for t in tfms) else tfms + list(norm)
+
+def imagenet_block(size=128, presize=None, min_scale=0.35, names=None, batch_tfms=None):
+    "fastbook's `DataBlock` for an ImageNet-style folder: `Resize(presize)` per item, `aug_transforms` (+ `batch_tfms`) + `Normalize` per batch."
     presize = ifnone(presize, default_presize(size))
     return DataBlock(blocks=(ImageBlock, CategoryBlock),
                      splitter=GrandparentSplitter(train_name='train', valid_name='val'),
                      get_y=partial(_named_label, names=names) if names else parent_label,
                      item_tfms=Resize(presize),
-                     batch_tfms=[*aug_transforms(size=size, min_scale=min_scale), Normalize.from_stats(*imagenet_stats)])
+                     batch_tfms=[*aug_transforms(size=size, min_scale=min_scale),
+                                 *_with_norm(batch_tfms, [Normalize.from_stats(*imagenet_stats)])])
 
 # %% ../nbs/05_data.ipynb #86cf159b
 def _check_positive(**kwargs):
     for k, v in kwargs.items():
-        if not isinstance(v, (int, np.integer)) or v < 1: raise FastresError(f"`{k}` must be a positive whole number, not {v!r}.")
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1: raise FastresError(f"`{k}` must be a positive whole number, not {v!r}.")
 
 def _check_bs(bs, n_train, n_per_class=None):
     "Raise unless `n_train` training items fill one batch of `bs` in each process: fastai drops the last incomplete training batch."
@@ -167,20 +196,46 @@ def _check_bs(bs, n_train, n_per_class=None):
                        f"training batch, so an epoch would have no batch and nothing would be trained. Lower {_arg('bs')} "
                        f"to at most {n}{more}{', or start fewer processes' if world > 1 else ''}.")
 
+import difflib, inspect, numbers
+
+def _loader_args():
+    "The keyword arguments `get_dls` passes on: fastai's for `DataLoaders` and their loaders, and `cached_dls`'s."
+    from fastres.data import cached_dls  # (further down; the package's, as this notebook calls it before defining it)
+    fastai = {*inspect.signature(TfmdDL.__init__).parameters, *inspect.signature(FilteredBase.dataloaders).parameters, 'verbose'}
+    own = set(inspect.signature(cached_dls).parameters) - set(inspect.signature(get_dls).parameters)
+    return (fastai | own) - {'self', 'dataset', 'dblock', 'source', 'kwargs'}
+
+def _check_loader_args(kwargs, cache):
+    if 'item_tfms' in kwargs: raise FastresError(
+        "get_dls makes its own item transform, a resize to `presize` (done once for all epochs with cache=True), so it takes no "
+        "item_tfms. For other item transforms, build a DataBlock as `imagenet_block` does with your own item_tfms, and call its "
+        "`dataloaders(image_files(path))`.")
+    known = _loader_args()
+    for k in kwargs:
+        if k in ('val_xtra', 'method') and not cache:  # (where the cache goes, and how many processes build it, change nothing here)
+            raise FastresError(f"{k} is a setting of the cached pipeline: pass cache=True with it, or leave it out.")
+        if k not in known:
+            close = difflib.get_close_matches(k, known, n=1)
+            raise FastresError(f"get_dls has no argument {k!r}" + (f": did you mean {close[0]}?" if close else ".") +
+                               " Arguments other than its own go to fastai's DataLoaders (num_workers, shuffle, drop_last, "
+                               "val_bs, device, ...).")
+
 def get_dls(dataset='imagenette', size=128, bs=64, path=None, presize=None, min_scale=0.35, n_per_class=None, seed=42,
-            cache=False, photo_aspect=1., **kwargs) -> DataLoaders:
+            cache=False, photo_aspect=1., batch_tfms=None, **kwargs) -> DataLoaders:
     "`DataLoaders` for `dataset` (or the ImageNet-style folder `path`) at `size` px, batch size `bs`; `cache=True`: the fast path (see below)."
     _check_positive(size=size, bs=bs)
     presize = ifnone(presize, default_presize(size))
     _check_positive(presize=presize)
-    if not 0 < min_scale <= 1: raise FastresError(f"min_scale is the smallest share of the image a crop keeps: in (0, 1], not {min_scale}.")
+    _check_loader_args(kwargs, cache)
+    if not (isinstance(min_scale, numbers.Real) and 0 < min_scale <= 1): raise FastresError(f"min_scale is the smallest share of the image a crop keeps: in (0, 1], not {min_scale}.")
     path = data_path(dataset, path, presize)
     files = image_files(path, n_per_class, seed)
     if kwargs.get('drop_last', True): _check_bs(bs, sum(f.parent.parent.name == 'train' for f in files), n_per_class)
-    block = imagenet_block(size, presize, min_scale, names=class_names(files))
-    if cache: return cached_dls(block, files, size=size, presize=presize, bs=bs, min_scale=min_scale, path=path,
-                                photo_aspect=photo_aspect, **kwargs)
+    if cache: return cached_dls(imagenet_block(size, presize, min_scale, names=class_names(files)), files, size=size,
+                                presize=presize, bs=bs, min_scale=min_scale, path=path, photo_aspect=photo_aspect,
+                                batch_tfms=batch_tfms, **kwargs)
     if photo_aspect != 1: raise FastresError("photo_aspect is a setting of the cached pipeline: use cache=True, or leave it at 1.")
+    block = imagenet_block(size, presize, min_scale, names=class_names(files), batch_tfms=batch_tfms)
     return block.dataloaders(files, path=path, bs=bs, **kwargs)
 
 # %% ../nbs/05_data.ipynb #01939333
@@ -617,8 +672,8 @@ def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_s
                            f"{len(odd)} of these images are not square (such as {items[odd[0]]}): the cache keeps each photo's own "
                            "shape, so leave photo_aspect at 1.")
     ys = [dsets.tls[1][i] for i in range(len(dsets))]
-    norm = ifnone(batch_tfms, [t for t in dblock.batch_tfms if isinstance(t, Normalize)] or None)  # the block's own, if any
-    if norm is None:
+    norm = [t for t in dblock.batch_tfms if isinstance(t, Normalize)]  # the block's own, if any, unless batch_tfms bring one
+    if not norm and not any(isinstance(t, Normalize) for t in listify(batch_tfms)):
         if cache.shape[-1] != 3:
             raise FastresError(f"These images have {cache.shape[-1]} channel(s), and ImageNet's statistics are for 3: give the DataBlock "
                                f"its own Normalize, or pass batch_tfms=[Normalize.from_stats(mean, std)] with {cache.shape[-1]} value(s) each.")
@@ -629,7 +684,8 @@ def cached_dls(dblock, source, size=128, presize=None, bs=64, val_bs=None, min_s
     for i, rows in enumerate(dsets.splits):
         rows = torch.as_tensor(list(rows), dtype=torch.long)
         split_ys = torch.stack([ys[r] for r in rows.tolist()]) if len(rows) else tensor([])
-        tfms = [IntToFloatTensor(), RandomResizedCropBatch(size, min_scale=min_scale, val_xtra=val_xtra, photo_aspect=photo_aspect), *norm]
+        tfms = [IntToFloatTensor(), RandomResizedCropBatch(size, min_scale=min_scale, val_xtra=val_xtra, photo_aspect=photo_aspect),
+                *_with_norm(batch_tfms, norm)]
         dls.append(CachedDL(dsets.subset(i), cache=cache, rows=rows, ys=split_ys, bs=bs if i == 0 else ifnone(val_bs, bs),
                             photo_aspect=photo_aspect, shuffle=shuffle and i == 0, drop_last=drop_last and i == 0, after_batch=tfms, device=device, **kwargs))
     return DataLoaders(*dls, path=path, device=device)

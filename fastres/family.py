@@ -88,8 +88,8 @@ def resnext(layers, groups=32, base_width=4, **kwargs):
 
 @register_arch
 def resnext50_32x4d(**kwargs):
-    "ResNeXt-50 32×4d (Xie et al. 2017, Table 1): ResNet-50 with 32 groups of 4 channels in the first stage's 3×3 conv."
-    return resnext([3,4,6,3], 32, 4, **kwargs)
+    "ResNeXt-50 32×4d (Xie et al. 2017, Table 1): ResNet-50 with 32 groups of 4 channels in the first stage's 3×3 conv (`groups`, `base_width` change them)."
+    return resnext([3,4,6,3], **dict(groups=32, base_width=4) | kwargs)
 
 # %% ../nbs/03_family.ipynb #9e1a245b
 class ResNeXtBlock(ResBlock):

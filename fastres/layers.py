@@ -69,6 +69,11 @@ def _check_act(act_cls):
     if act_cls is not None and (isinstance(act_cls, nn.Module) or not callable(act_cls)):
         raise FastresError(f"act_cls is a class such as nn.ReLU (no parentheses), which each layer instantiates, not {act_cls!r}: "
                            "pass act_cls=nn.ReLU, or act_cls=None for no activation.")
+    if not isinstance(act_cls, type) and (getattr(act_cls, '__module__', None) or '').startswith('torch'):  # F.relu, torch.tanh
+        name = getattr(act_cls, '__name__', repr(act_cls))
+        cls = {c.lower(): c for c in nn.modules.activation.__all__}.get(name.replace('_', ''))
+        raise FastresError(f"act_cls={name} is a function of a tensor, but act_cls makes each layer's activation module (it is "
+                           f"called with no arguments): pass {f'its module class, act_cls=nn.{cls}' if cls else 'a module class such as nn.ReLU'}.")
 
 
 # %% ../nbs/01_layers.ipynb #807e5d12

@@ -122,6 +122,7 @@ def _warn_emulated_bf16():
 def set_precision(self:Learner, precision='auto', **kwargs):
     "Train in `precision`: 'auto' (the fastest correct one on this device), 'fp16' (CUDA), 'bf16' or 'fp32' (no mixed precision; by 'auto' on a CPU, with channels-last and tuned convolutions). `kwargs`: for fastai's `MixedPrecision` (CUDA)."
     precision = getattr(precision, 'value', precision)  # (fastai's `AMPMode.BF16` is 'bf16')
+    if isinstance(precision, str): precision = precision.lower()  # ('FP32' as 'fp32', as optimiser names)
     if precision not in PRECISIONS: raise FastresError(f"Unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}.")
     device = _learn_device(self)
     auto = precision == 'auto'

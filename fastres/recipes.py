@@ -154,6 +154,9 @@ def _stages(model):
 def add_self_attention(model, stage=0, sym=False):
     "`model` (a fastres `ResNet`) with `SimpleSelfAttention` at the end of the residual branch of the last block of `stage`."
     stages = _stages(model)
+    if not stages: raise FastresError(
+        "add_self_attention puts attention at the end of a stage of ResBlocks, and this model has none (it is not a fastres "
+        "ResNet): leave self-attention off (self_attention=False).")
     if not -len(stages) <= stage < len(stages):
         raise FastresError(f"The model has {len(stages)} stages of ResBlocks; stage {stage} does not exist.")
     block = stages[stage][-1]
@@ -271,7 +274,7 @@ class Recipe:
             raise _unknown('dataset', self.dataset, DATASETS, " (for a folder of your own, pass `path=` to `dls` or `run`)")
         get_arch(self.arch)  # (a name, with suggestions, or a model constructor)
         if not (callable(self.opt) or str(self.opt).lower() in OPTIMIZERS): raise _unknown('optimiser', self.opt, OPTIMIZERS)
-        if self.precision not in PRECISIONS: raise _unknown('precision', self.precision, PRECISIONS)
+        if str(self.precision).lower() not in PRECISIONS: raise _unknown('precision', self.precision, PRECISIONS)
         if self.act not in ACTIVATIONS: raise _unknown('activation', self.act, ACTIVATIONS)
         if not hasattr(Learner, f'fit_{self.schedule}'):
             raise FastresError(f"Unknown schedule {self.schedule!r}: use 'flat_cos', 'one_cycle' or another fastai fit_<schedule>.")
@@ -291,6 +294,14 @@ class Recipe:
         check_photo_aspect(self.photo_aspect)
         if self.blur_pool: blur_pool_kwargs(self.blur_pool)
         if self.shortcut not in (None, *SHORTCUTS): raise _unknown('shortcut', self.shortcut, SHORTCUTS, " (or None, the arch's own)")
+        name = getattr(self.arch, '__name__', self.arch)
+        try:  # the network these fields make, on the meta device (no memory, no time): an arch they cannot build fails here
+            with torch.device('meta'): m = self.model(n_out=10)
+        except (FastresError, TypeError) as e: raise FastresError(f"Recipe's fields cannot build its network, {name}: {e}") from None
+        except Exception: return  # (a constructor that cannot run on the meta device is left to `run`)
+        if self.blur_pool and not any(isinstance(o, MaxBlurPool) for o in m.modules()): raise FastresError(
+            f"blur_pool turns max pools into MaxBlurPools, and {name} has none (it subsamples with strided convolutions): "
+            "leave blur_pool off (blur_pool=False), or anti-alias its strided convolutions with blur_conv=True.")
 
     @classmethod
     def mininet(cls, **kwargs) -> Recipe:

@@ -46,8 +46,10 @@ def model_input(model, x_or_size):
         if len(size) == 1: size = [conv.in_channels] + size*nd
         if len(size) == nd+1: size = [1] + size
         if len(size) != nd+2 or size[1] != conv.in_channels:
+            other = (f"; or, for {size[1]}-channel images, a model built for them (c_in={size[1]}: `xresnet18(c_in={size[1]})`, "
+                     f"`compare_archs(archs, c_in={size[1]})`)") if len(size) == nd+2 else ''
             raise FastresError(f"Input size {tuple(x_or_size) if is_listy(x_or_size) else x_or_size} does not fit a model whose first "
-                               f"conv takes {conv.in_channels} channels in {nd}-d: pass e.g. ({conv.in_channels}, {', '.join(['224']*nd)}).")
+                               f"conv takes {conv.in_channels} channels in {nd}-d: pass e.g. ({conv.in_channels}, {', '.join(['224']*nd)}){other}.")
     return torch.zeros(size, device=p.device if p is not None else None, dtype=p.dtype if p is not None else None)
 
 def _run(model, x):
@@ -105,6 +107,13 @@ def model_summary(model, x_or_size=224):
     return df
 
 # %% ../nbs/04_summary.ipynb #b69eae58
+def _label(f):
+    "A constructor's name for a table: its `__name__`, or a partial's as the call it makes, such as `xresnet18(widen=2)`."
+    if isinstance(f, partial) and not f.__dict__.get('__name__'):
+        args = [*map(repr, f.args), *(f'{k}={v!r}' for k, v in f.keywords.items())]
+        return f"{_label(f.func)}({', '.join(args)})"
+    return getattr(f, '__name__', None) or str(f)
+
 def compare_archs(archs, x_or_size=224, n_out=1000, c_in=3, meta=True, **kwargs):
     "DataFrame of parameters, FLOPs and MACs on `x_or_size` for each of `archs` (names, constructors or models; or one of them)."
     if isinstance(archs, str) or callable(archs): archs = [archs]  # one architecture (a name is iterable, a model callable)
@@ -114,14 +123,24 @@ def compare_archs(archs, x_or_size=224, n_out=1000, c_in=3, meta=True, **kwargs)
                                      f"['resnet18', 'resnet50'], not {archs!r}.")
     rows = []
     for a in items:
-        if isinstance(a, nn.Module): name, m = type(a).__name__, a
+        if isinstance(a, nn.Module): name, m = type(a).__name__, a  # (a model is compared as it was built: n_out, c_in are its own)
         else:
             f = get_arch(a)
-            name = a if isinstance(a, str) else getattr(f, '__name__', str(f))
-            with torch.device('meta' if meta else 'cpu'): m = f(n_out=n_out, c_in=c_in, **kwargs)
+            name = a if isinstance(a, str) else _label(f)
+            try:
+                with torch.device('meta' if meta else 'cpu'): m = f(n_out=n_out, c_in=c_in, **kwargs)
+            except TypeError as e:
+                if not re.search(r"unexpected keyword argument '(n_out|c_in)'", str(e)): raise
+                raise FastresError(f"{name} does not take n_out and c_in, which compare_archs gives each constructor (fastres's take "
+                                   "them): pass the model itself, built for the data (such as torchvision.models.resnet18(num_classes=10)), "
+                                   "or a name from arch_names().") from None
         out, counter = _count(m, model_input(m, x_or_size))
         rows.append(dict(arch=name, params=sum(p.numel() for p in m.parameters()), flops=counter.get_total_flops(),
                          output=tuple(out.shape)))
+    seen = {}  # (rows of one name, such as two models of one class, are numbered: ResNet, ResNet (2))
+    for r in rows:
+        n = seen[r['arch']] = seen.get(r['arch'], 0) + 1
+        if n > 1: r['arch'] += f" ({n})"
     df = pd.DataFrame(rows).set_index('arch')
     df['macs'] = df.flops // 2
     return df[['params', 'flops', 'macs', 'output']]
