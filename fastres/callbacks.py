@@ -108,6 +108,9 @@ class ResidualStats(ActivationStats):
         self.auto = modules is None
 
     def before_fit(self):
+        # validate(), get_preds() and lr_find fire the fit events too: the last training fit's record is kept through them
+        self._kept = (self.stats, self.steps, self.grad_norms, self.names) if hasattr(self, 'steps') else None
+        self._trains = False
         # `modules` is also the model's method, so set it directly rather than through Callback's shadowing warning
         if self.auto: object.__setattr__(self, 'modules', model_blocks(self.model))
         self.names = _block_names(self.model, self.modules)
@@ -115,6 +118,12 @@ class ResidualStats(ActivationStats):
         if getattr(self, 'hooks', None) is not None: self.hooks.remove()
         super().before_fit()
         self.steps, self.grad_norms = [], []
+
+    def before_train(self): self._trains = _training_fit(self.learn)
+
+    def after_fit(self):
+        super().after_fit()
+        if not self._trains and self._kept is not None: self.stats, self.steps, self.grad_norms, self.names = self._kept
 
     def hook(self, m, i, o):
         if isinstance(o, tuple): return self.hook_multi_ouput(o)
@@ -241,7 +250,10 @@ def precise_bn(learn, n_batches=None):
 
 class PreciseBN(_FitEnd):
     "`precise_bn` before the last epoch's validation, so the recorded metrics, checkpoints and saved model have the precise statistics."
-    def __init__(self, n_batches=None): store_attr()
+    def __init__(self, n_batches=None):
+        if n_batches is not None and not (is_whole(n_batches) and n_batches >= 1):  # (found now, not at the last validation)
+            raise FastresError(f"PreciseBN(n_batches={n_batches!r}): n_batches is a whole number of training batches (at least 1), or None for all.")
+        store_attr()
     def before_validate(self):
         if self.last_validation: precise_bn(self.learn, self.n_batches)
 
@@ -354,6 +366,8 @@ class ExperimentLog(Callback):
         return Path(self.fname) if self.learn is None else self.learn.path/self.fname
 
     def before_fit(self):
+        if self.file.is_dir(): raise FastresError(  # (found now, not after the training, when the record is written)
+            f"ExperimentLog's fname {self.file} is a folder: pass a file in it, such as {self.file/'experiments.jsonl'}.")
         self.run = _training_fit(self.learn)
         self.t0, self.started, self.status = time.perf_counter(), datetime.now(timezone.utc), 'completed'
         self.trained, self.sample = False, None
@@ -476,12 +490,24 @@ def _fingerprint(learn):
         if k not in res and all(isinstance(v, numbers.Number) for v in vals): res[k] = [float(v) for v in vals]
     return res
 
+def _n_trainable(model):
+    "How many of `model`'s parameters train: fewer where layers are frozen."
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+def _loss_name(f):
+    "The loss function `f` by its kind and label smoothing, such as 'CrossEntropyLossFlat' or 'LabelSmoothingCrossEntropyFlat (label smoothing 0.1)'."
+    inner = getattr(f, 'func', f)  # (fastai's flattened losses wrap PyTorch's or its own)
+    eps = getattr(inner, 'eps', None) if hasattr(inner, 'eps') else getattr(inner, 'label_smoothing', None)
+    return getattr(f, '__name__', type(f).__name__) + (f" (label smoothing {eps:g})" if eps else '')
+
 def _fingerprint_diff(old, new):
     "The first hyper-parameter that differs between two fingerprints, described, or None."
     for k in sorted(set(old) | set(new)):
         if k not in old or k not in new: return f"the hyper-parameter {k!r} only in {'this fit' if k in new else 'the checkpoint'}"
         a, b = np.asarray(old[k], dtype=float), np.asarray(new[k], dtype=float)
-        if a.shape != b.shape: return f"{k} for {len(a)} parameter groups there but {len(b)} here"
+        if a.shape != b.shape:  # (a schedule has 11 samples, a constant one per parameter group)
+            if a.ndim != b.ndim: return f"{k} {'scheduled' if a.ndim == 2 else 'constant'} there but {'scheduled' if b.ndim == 2 else 'constant'} here (another fit method)"
+            return f"{k} for {a.shape[-1]} parameter groups there but {b.shape[-1]} here"
         if a.ndim == 1 and not np.allclose(a, b, rtol=1e-6, atol=0): return f"{k} {a.max():g} there but {b.max():g} here"
         for i, (x, y) in enumerate(zip(a, b)):  # a schedule: values at 0%, 10%, ... 100% of training
             if not np.allclose(x, y, rtol=1e-6, atol=0):
@@ -516,7 +542,7 @@ class Checkpoint(Callback):
     "Save model, optimiser and training state after every epoch; `resume=True` continues a stopped fit from its last checkpoint."
     order = 100  # last: a replayed epoch is cancelled after every callback's `before_epoch`; a save sees the epoch as all left it
     def __init__(self, fname='checkpoint', folder=None, resume=False, keep=None):
-        if keep is not None and (not isinstance(keep, int) or keep < 1):
+        if keep is not None and not (is_whole(keep) and keep >= 1):
             raise FastresError(f"keep must be a positive number of checkpoints to keep (or None for all), not {keep!r}.")
         store_attr('fname,folder,resume,keep')
         self.resumed_from, self.last_saved, self.fits = None, None, 0
@@ -558,6 +584,8 @@ class Checkpoint(Callback):
             _set_rng_state(self.rng, self.dls); self.rng = None
 
     def _start(self):
+        if self.dir.exists() and not self.dir.is_dir(): raise FastresError(
+            f"Checkpoint's folder {self.dir} is a file: pass a folder for the checkpoints (folder=, or the learner's path/model_dir).")
         self.fits += 1  # each fit of the learner (`fine_tune` runs two) has its own series of checkpoints
         self.epoch_times, self.fingerprint, self.resumed_from = [], _fingerprint(self.learn), None
         if not self.resume:
@@ -605,6 +633,12 @@ class Checkpoint(Callback):
         saved = _load_model_file(model_file, dev)
         model = get_model(self.model)
         _check_weights(saved.get('model') if isinstance(saved, dict) else None, model.state_dict(), name)
+        # (checkpoints from before these were saved resume without the checks)
+        if 'trainable' in st and st['trainable'] != (n := _n_trainable(self.model)):
+            refuse(f"{st['trainable']:,} trainable parameters, this fit trains {n:,} (other layers are frozen)",
+                   "Resume with the same freezing: learn.freeze(), freeze_to(n) or unfreeze(), as when it was saved")
+        if 'loss' in st and st['loss'] != (loss := _loss_name(self.learn.loss_func)):
+            refuse(f"the loss {st['loss']}, this fit has {loss}", "Resume with the same loss function (and label smoothing)")
         opt_sd = saved.get('opt')
         n_params = sum(len(pg) for pg in self.opt.param_lists)
         if (opt_sd is None or len(opt_sd['hypers']) != len(self.opt.param_lists) or len(opt_sd['state']) != n_params):
@@ -637,6 +671,7 @@ class Checkpoint(Callback):
         scaler = getattr(self.learn, 'scaler', None)
         return dict(format=_CKPT_FORMAT, epoch=self.epoch, n_epoch=self.n_epoch, n_iter=len(self.dls.train),
                     metric_names=list(rec.metric_names), fingerprint=self.fingerprint,
+                    trainable=_n_trainable(self.model), loss=_loss_name(self.learn.loss_func),
                     values=[[v.item() if isinstance(v, (Tensor, np.generic)) else v for v in row] for row in rec.values],
                     lrs=[float(lr) for lr in rec.lrs], iters=list(rec.iters),
                     losses=_plain_tensor(torch.stack(list(rec.losses)) if len(rec.losses) else torch.zeros(0)),

@@ -67,3 +67,13 @@ def atomic_write(fn, mode='wb'):
             umask = os.umask(0); os.umask(umask)  # (the only way to read it)
             perms = 0o666 & ~umask
         os.chmod(f.name, perms)
+
+# %% ../nbs/00_core.ipynb #0466c284
+def _wrap_fastai(owner, name, wrap, *args):
+    "Replace fastai's `owner.name` by `wrap(it, *args)`, wrapping fastai's own function also when this is done again (a cell run twice)."
+    f = getattr(owner, name)
+    f = getattr(f, '_fastai', f)
+    new = wrap(f, *args)
+    new._fastai = f
+    setattr(owner, name, new)
+

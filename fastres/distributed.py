@@ -39,6 +39,7 @@ def _leave_group():
     PartialState().destroy_process_group()  # accelerate's: a no-op where the group is gone or the process was forked
 
 # %% ../nbs/09_distributed.ipynb #22d95a1f
+from .core import _wrap_fastai  # (fastai functions wrapped, as 06 wraps `freeze_to`)
 def _comm_device():
     "The device whose tensors the process group's backend moves: CUDA for nccl, the CPU for gloo."
     return 'cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu'
@@ -101,14 +102,6 @@ def _broadcast(self, t, rank):
 def _rng(self):
     "The random generator that shuffles the wrapped loader (the first process's draws the order of every epoch)."
     return self.dl.rng
-
-def _wrap_fastai(owner, name, wrap, *args):
-    "Replace fastai's `owner.name` by `wrap(it, *args)`, wrapping fastai's own function also when this is done again (a cell run twice)."
-    f = getattr(owner, name)
-    f = getattr(f, '_fastai', f)
-    new = wrap(f, *args)
-    new._fastai = f
-    setattr(owner, name, new)
 
 def _tracked(method, add):
     "fastai's `Learner.to_distributed`/`detach_distributed` (`method`), noting which learners are data-parallel."

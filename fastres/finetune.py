@@ -33,7 +33,7 @@ def resnet_split(model, groups=2):
     "Parameter groups for `freeze` and discriminative learning rates: the body (up to the pooling layer) cut at stage boundaries into `groups-1` parts, then the head."
     i = _pool_index(model)
     if not is_whole(groups) or groups < 2:
-        raise FastresError(f"groups={groups!r}: a split has at least 2 groups, the body and the head.")
+        raise FastresError(f"groups={groups!r}: the number of parameter groups is a whole number, at least 2 (the body and the head).")
     starts = _stage_starts(model[:i])
     if groups - 1 > max(len(starts), 1):
         raise FastresError(f"groups={groups}: this {type(model).__name__} has {len(starts)} stages, so at most "
@@ -127,10 +127,20 @@ def _from_run(sd, model, src, whole=None):
 
 def transfer_weights(model, src):
     "Load the body of `src` (a model, state dict or weights file) into `model`, keeping `model`'s new head."
-    sd = read_weights(src)
-    last = next(reversed(sd)).rsplit('.', 1)[0]  # the source's classifier: its last module
-    body = {k: v for k, v in sd.items() if not k.startswith(last + '.')}
-    i = _pool_index(model)
+    sd, i = read_weights(src), _pool_index(model)
+    own = model[:i].state_dict()
+    extra = {k.rpartition('.')[0] for k in set(sd) - set(own)}  # (the modules of the source that the body has not)
+    if set(own) <= set(sd) and len(extra) <= 1: body = {k: sd[k] for k in own}  # this body and a head: tensors by name
+    else:
+        last = next(reversed(sd)).rsplit('.', 1)[0]  # the source's classifier: its last module
+        body = {k: v for k, v in sd.items() if not k.startswith(last + '.')}
+        if len(body) != len(own) and len(sd) >= len(own):
+            # a head of several layers (fastai's `vision_learner`), or none (a body alone): the body's tensors come first
+            try: return _load_body(model, i, dict(list(sd.items())[:len(own)]), src)
+            except FastresError: pass  # (not the same body: the message for the whole source is the clearer one)
+    return _load_body(model, i, body, src)
+
+def _load_body(model, i, body, src):
     model[:i].load_state_dict(_from_run(body, model[:i], src, whole=model))
     return model
 
@@ -174,7 +184,8 @@ def finetune_learner(dls, arch, weights=None, splitter=None, groups=2, **kwargs)
     learn = resnet_learner(dls, arch, splitter=ifnone(splitter, partial(resnet_split, groups=groups)), **kwargs)
     file = _weights_file(weights, learn)
     name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'the architecture')
-    try: transfer_weights(learn.model, read_weights(file))  # (a state dict: the run's layers are checked below, under `name`)
+    sd = read_weights(file)  # (its own messages: no such file, not a weights file...)
+    try: transfer_weights(learn.model, sd)  # (a state dict: the run's layers are checked below, under `name`)
     except FastresError as e:
         raise FastresError(f"The weights do not fit {name} (compared without the heads). {e}{_run_hint(file)}") from None
     _check_run_layers(learn.model, file, name)

@@ -825,6 +825,24 @@ def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., me
 _OWN_ARGS = sorted((set(inspect.signature(resnet_learner).parameters) | _LEARNER_ARGS) - {'dls', 'kwargs'})  # (a typo of one: 'did you mean')
 
 
+# %% ../nbs/06_learner.ipynb #a6b4702f
+from .core import _wrap_fastai
+
+def _checked_freeze(freeze_to):
+    "fastai's `Learner.freeze_to`, refusing to freeze nothing in a fastres network that trains as one parameter group."
+    @functools.wraps(freeze_to)
+    def _freeze_to(self, n):
+        if self.opt is None: self.create_opt()
+        if n != 0 and len(self.opt.param_lists) == 1 and isinstance(get_model(self.model), ResNet): raise FastresError(
+            "This learner trains its network as one parameter group (as resnet_learner makes it, for training from scratch), "
+            "so freeze() would freeze nothing and fine_tune's first phase would train every layer. To fine-tune, make the "
+            "learner with finetune_learner(dls, arch, weights) (its groups split the body from the head), or pass "
+            "resnet_learner a splitter, such as splitter=resnet_split.")
+        return freeze_to(self, n)
+    return _freeze_to
+
+_wrap_fastai(Learner, 'freeze_to', _checked_freeze)
+
 # %% ../nbs/06_learner.ipynb #c9d0bd96
 from fastai.vision.learner import _xresnet_split
 

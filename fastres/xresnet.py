@@ -220,8 +220,10 @@ def _mismatch(sd, model, j, kd, vs, vd):
     return f"the architectures differ here (another width, or another kind of block).{_fit_hint(sd)}"
 
 def convert_state_dict(sd, model):
-    "The tensors of state dict `sd` renamed to `model`'s keys, paired in order and checked for shape and kind."
-    src, dst = list(sd.items()), list(model.state_dict().items())
+    "The tensors of state dict `sd` renamed to `model`'s keys, paired in order (by name where the names are `model`'s) and checked for shape and kind."
+    dst = list(model.state_dict().items())
+    # the same names in another order (safetensors files keep them sorted): paired by name, else in order
+    src = [(k, sd[k]) for k, _ in dst] if set(sd) == {k for k, _ in dst} else list(sd.items())
     if len(src) != len(dst):
         raise FastresError(f"The weights hold {len(src)} tensors but the model has {len(dst)}: they are not the same "
                            f"architecture (another depth, or another kind of block).{_fit_hint(sd)}")
