@@ -41,6 +41,7 @@ def full_run(tmp_path_factory):
     assert res.returncode == 0, res.stderr[-3000:]
     return out, res
 
+@pytest.mark.xdist_group('full_run')  # (with pytest -n: one worker trains the run they share)
 def test_train_reaches_accuracy_above_chance(full_run):
     out, res = full_run
     rec = record(out)
@@ -59,6 +60,7 @@ def test_train_reaches_accuracy_above_chance(full_run):
     assert sorted(f.name for f in out.iterdir()) == ['args.json', 'checkpoints', 'experiments.jsonl', 'model.pkl', 'model.pth']
     assert 'Traceback' not in res.stderr
 
+@pytest.mark.xdist_group('full_run')  # (with pytest -n: one worker trains the run they share)
 def test_predict_with_the_run(full_run, tmp_path):
     "fastres_predict on the run's 200 validation images predicts what a learner rebuilt from model.pth does."
     out, _ = full_run
@@ -83,6 +85,7 @@ def test_predict_with_the_run(full_run, tmp_path):
     assert res.stdout.strip() == f"200 images, written to {csv}; accuracy {acc:.4f} ({round(acc*200)} of the 200 in folders named after a class)"
     print(f"accuracy {acc:.4f} in fp32; the run recorded {record(out)['epochs'][-1]['accuracy']:.4f}")
 
+@pytest.mark.xdist_group('full_run')  # (with pytest -n: one worker trains the run they share)
 def test_killed_run_resumes_to_the_same_end(full_run, tmp_path):
     ref, _ = full_run
     out = tmp_path/'killed'
@@ -165,6 +168,7 @@ def test_several_runs_resumed(tmp_path):
     again = run('fastres_train', *args)
     assert again.returncode == 2 and 'and it is complete: pass another --out folder' in again.stderr, again.stderr
 
+@pytest.mark.xdist_group('full_run')  # (with pytest -n: one worker trains the run they share)
 def test_finetune_a_run(full_run, tmp_path):
     "--finetune: the run's network and body weights, a new head for the other data, fastai's fine_tune; --resume of it."
     src, _ = full_run

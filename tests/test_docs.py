@@ -8,6 +8,7 @@ import filecmp, functools, http.server, inspect, json, os, re, shutil, subproces
 from pathlib import Path
 import pytest
 
+pytestmark = pytest.mark.xdist_group('docs')  # (with pytest -n: one worker builds the site and runs the browser)
 ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT/'nbs'
 ARTIFACTS = Path(os.environ.get('FASTRES_ARTIFACTS', ROOT/'test-artifacts'))
