@@ -545,7 +545,7 @@ class Checkpoint(Callback):
         if keep is not None and not (is_whole(keep) and keep >= 1):
             raise FastresError(f"keep must be a positive number of checkpoints to keep (or None for all), not {keep!r}.")
         store_attr('fname,folder,resume,keep')
-        self.resumed_from, self.last_saved, self.fits = None, None, 0
+        self.resumed_from, self.last_saved, self.fits, self.in_fit = None, None, 0, False
 
     @property
     def dir(self):
@@ -575,6 +575,9 @@ class Checkpoint(Callback):
 
     def before_train(self): self.trained = True
 
+    def after_fit(self):
+        if self.started: self.in_fit = False  # (an exception such as Ctrl-C ends a fit without `after_fit`: see `_start`)
+
     def after_epoch(self):
         if not self.replayed:
             if self.trained: self._save()
@@ -586,13 +589,18 @@ class Checkpoint(Callback):
     def _start(self):
         if self.dir.exists() and not self.dir.is_dir(): raise FastresError(
             f"Checkpoint's folder {self.dir} is a file: pass a folder for the checkpoints (folder=, or the learner's path/model_dir).")
+        # The last fit was stopped by an exception (Ctrl-C): running the same call again, in this learner, is what
+        # resumes it, as in a new process; so its fits count from the first again rather than start a new series.
+        interrupted, self.in_fit = self.in_fit, True
+        if interrupted: self.fits = 0
         self.fits += 1  # each fit of the learner (`fine_tune` runs two) has its own series of checkpoints
         self.epoch_times, self.fingerprint, self.resumed_from = [], _fingerprint(self.learn), None
         if not self.resume:
             old = _any_checkpoint(self.dir, self.series)
+            how = f" (set this callback's resume = True, as learn.{self.name}.resume = True, and run the same call again)" if interrupted else ""
             if old: raise FastresError(
                 f"{self.dir} already holds checkpoints named {self.series!r} ({', '.join(f.name for f in old[:3])}"
-                f"{', ...' if len(old) > 3 else ''}). Pass resume=True to continue that run, or another fname or "
+                f"{', ...' if len(old) > 3 else ''}). Pass resume=True to continue that run{how}, or another fname or "
                 "folder to start a new one. Nothing was overwritten.")
             return
         saved = checkpoint_files(self.dir, self.series)
