@@ -204,7 +204,10 @@ def _fitting_archs(sd):
 
 def _fit_hint(sd):
     names = _fitting_archs(sd)
-    return f" They fit {' and '.join(names[:3])}." if names else ""
+    if not names: return ""
+    # (the model may be one of them built with other options, such as groups=: "they fit xresnet18" alone would puzzle)
+    return (f" They fit {' and '.join(names[:3])} as built by default: build the model as the one they came from "
+            "(the same architecture and options, such as groups= and widths=).")
 
 def _mismatch(sd, model, j, kd, vs, vd):
     "Why tensor `j` of `sd` (`vs`) does not fit `model`'s `kd` (`vd`), and what to do about it."
@@ -261,10 +264,26 @@ def read_weights(src):
     return src
 
 def load_weights(model, src, strict=True):
-    "Load `src` (a model, a state dict, or a path to one saved by torch or fastai) into `model`, converting names."
+    "Load `src` (a model, a state dict, or a path to one saved by torch or fastai) into `model`, converting names; `strict=False` loads what fits by name."
     # `convert_state_dict`, and for a `fastres_train` run's file a check against the network its args.json describes
     from fastres.finetune import _from_run  # (run folders are 08's and 11's business: imported when needed)
-    model.load_state_dict(_from_run(read_weights(src), model, src), strict=strict)
+    sd = read_weights(src)
+    try: model.load_state_dict(_from_run(sd, model, src)); return model
+    except FastresError as e:
+        if strict: raise
+        err = e
+    # strict=False, as torch's: the tensors under the model's names load, the others are left out (and said so)
+    own = model.state_dict()
+    shared = [k for k in sd if k in own]
+    if not shared: raise FastresError(f"{err} (strict=False loads the tensors whose names are the model's: none is.)")
+    bad = [k for k in shared if tuple(sd[k].shape) != tuple(own[k].shape)]
+    if bad: raise FastresError(f"{err} (strict=False loads the tensors whose names are the model's, but {bad[0]!r} is "
+                               f"{tuple(sd[bad[0]].shape)} there and {tuple(own[bad[0]].shape)} here.)")
+    model.load_state_dict({k: sd[k] for k in shared}, strict=False)
+    left, extra = [k for k in own if k not in sd], [k for k in sd if k not in own]
+    warnings.warn(f"load_weights(strict=False) loaded {len(shared)} of the model's {len(own)} tensors"
+                  + (f"; {len(left)} kept their values (e.g. {left[0]!r})" if left else "")
+                  + (f"; {len(extra)} of the weights were left out (e.g. {extra[0]!r})" if extra else "") + ".")
     return model
 
 # %% ../nbs/02_xresnet.ipynb #23d2e03f
