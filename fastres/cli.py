@@ -315,7 +315,12 @@ def fine_tune_run(learn, epochs, lr, freeze_epochs=1, lr_mult=100):
     if not epochs: print(f"fine_tune: {frozen}, and none of the whole network: the body's convolutions stay the run's (its batchnorm layers train, as fastai's freeze leaves them)")
     else: print(f"fine_tune: {frozen if freeze_epochs else 'no epoch with the body frozen'}, then {epochs} of the whole network "
                 f"(learning rates {', '.join(lrs)}, from the first layers to the head)")
-    with learn.ddp_ctx(): learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs, lr_mult=lr_mult)
+    with learn.ddp_ctx():
+        if epochs: learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs, lr_mult=lr_mult)
+        else:  # `fine_tune`'s first fit alone: its second, of no epoch, would print an empty table and empty the Recorder
+            learn.freeze()
+            learn.fit_one_cycle(freeze_epochs, slice(lr), pct_start=0.99)
+            learn.unfreeze()  # (as `fine_tune` leaves it: the exported learner trains whole)
     return learn
 
 def save_weights(learn, fname):
