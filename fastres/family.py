@@ -9,6 +9,7 @@ from .core import *  # first: the package silences fastai's import-time deprecat
 from fastai.basics import *
 from .layers import *
 from .xresnet import *
+from .xresnet import _default_widths
 
 # %% auto #0
 __all__ = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'preact_resnet18', 'preact_resnet34', 'preact_resnet50',
@@ -82,7 +83,7 @@ def _group_widths(widths, groups, base_width, widen=1.):
 
 def resnext(layers, groups=32, base_width=4, **kwargs):
     "ResNeXt (Xie et al. 2017) with `layers` bottlenecks per stage, cardinality `groups`, `base_width` channels per group."
-    widths = kwargs.pop('widths', [64,128,256,512])
+    widths = kwargs.pop('widths', None) or _default_widths(len(layers))
     nh = _group_widths(widths, groups, base_width, kwargs.get('widen', 1.))
     return ResNet(ResBlock, 4, layers, **_he(kwargs, widths=widths, nh=nh, groups=groups))
 
@@ -107,14 +108,17 @@ class ResNeXtBlock(ResBlock):
         if not use_1x1conv and (ni != num_channels or strides != 1):
             raise FastresError(f"A block from {ni} to {num_channels} channels with stride {strides} changes the shape, so its "
                                "shortcut needs a projection: pass use_1x1conv=True.")
+        self.use_1x1conv = use_1x1conv  # (read by `_shortcut`, which `ResBlock.__init__` calls)
         super().__init__(1, ni, num_channels, stride=strides, groups=nh//groups, nh=nh, bottle=True, shortcut='conv', **kwargs)
-        if use_1x1conv and not len(self.shortcut):  # d2l projects whenever asked, also where the shape stays
-            self.shortcut = nn.Sequential(ConvLayer(ni, num_channels, 1, act_cls=None, norm_type=kwargs.get('norm_type', NormType.Batch)))
+
+    def _shortcut(self, *args, **kwargs):
+        "`ResBlock`'s shortcut; d2l projects whenever asked (`use_1x1conv`), also where the shape stays."
+        return ResBlock._shortcut(*args, project=self.use_1x1conv, **kwargs)
 
 # %% ../nbs/03_family.ipynb #792bead1
 def xse_resnext(expansion, layers, groups=32, base_width=4, reduction=16, **kwargs):
     "fastai's `xse_resnext`: an xresnet of ResNeXt blocks (`groups` x `base_width` channels at stage 1) with squeeze-and-excitation."
-    widths = kwargs.pop('widths', [64,128,256,512] + [256]*(len(layers)-4))
+    widths = kwargs.pop('widths', None) or _default_widths(len(layers))
     nh = _group_widths(widths, groups, base_width, kwargs.get('widen', 1.))
     return ResNet(ResBlock, expansion, layers, **dict(widths=widths, nh=nh, groups=groups, reduction=reduction) | kwargs)
 
@@ -344,6 +348,8 @@ def plain34(**kwargs):
 # %% ../nbs/03_family.ipynb #1ecad4f7
 def ConvBlock(expansion, ni, nf, stride=1, groups=1, nh=None, ks=3, **kwargs):
     "A stage block that is one `ConvLayer` from `ni*expansion` to `nf*expansion` channels (no shortcut): builds plain CNNs."
+    if nh is not None: raise FastresError(f"A ConvBlock is one conv, with no hidden width: nh={nh!r} has nothing to set. Set its "
+                                          "width with widths= (fastbook_cnn's widths), or build a ResNet of ResBlocks for a bottleneck.")
     return ConvLayer(ni*expansion, nf*expansion, ks, stride=stride, groups=groups, **kwargs)
 
 @register_arch

@@ -27,7 +27,7 @@ def Norm(nf, ndim=2, norm_type=NormType.Batch, **kwargs):
 
 # %% ../nbs/01_layers.ipynb #a1c3e5f8
 _FASTAI_ONLY = {  # fastai's xresnet, ResBlock and ConvLayer options, and what fastres uses instead
-    'sa': "add fastai-style self-attention after building, with `add_self_attention(model)` or `recipe_model(arch, self_attention=True)` (10_recipes)",
+    'sa': "add fastai-style self-attention after building, with `add_self_attention(model, stage=-4)` (the stage fastai's sa=True picks: the first of a 4-stage net), or `recipe_model(arch, self_attention=True)` (10_recipes; the first stage)",
     'sym': "add symmetric self-attention after building, with `add_self_attention(model, sym=True)` (10_recipes)",
     'pool': "pass shortcut='avg' (fastai's pool=AvgPool, the default) or shortcut='max' (fastai's pool=MaxPool)",
     'pool_first': "fastres's shortcut always pools before its 1x1 conv, as fastai's default pool_first=True does",
@@ -103,7 +103,7 @@ class ConvLayer(nn.Sequential):
 
 # %% ../nbs/01_layers.ipynb #d7ec8e3e
 def init_cnn(m):
-    "Kaiming-normal weights and zero biases for every conv and linear layer in `m`."
+    "Kaiming-normal weights and zero biases for every conv and linear layer in `m` (transposed convs keep PyTorch's init, as in fastai)."
     for l in m.modules():
         if isinstance(l, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)):
             nn.init.kaiming_normal_(l.weight)
@@ -200,8 +200,8 @@ class ResBlock(Module):
         self.act = nn.Identity() if preact else _act(act_cls)
 
     @staticmethod
-    def _shortcut(ni, no, stride, kind, preact, norm_type, ndim, **kwargs):
-        if ni == no and stride == 1: return nn.Sequential()  # identity
+    def _shortcut(ni, no, stride, kind, preact, norm_type, ndim, project=False, **kwargs):
+        if ni == no and stride == 1 and not project: return nn.Sequential()  # identity (`project`: a 1x1 conv all the same)
         # Pre-activation nets normalise at the start of the next block, so their projection is a bare conv.
         proj = dict(act_cls=None, ndim=ndim, norm_type=None if preact else norm_type, bias=False if preact else None, **kwargs)
         if kind == 'conv': return nn.Sequential(ConvLayer(ni, no, 1, stride=stride, **proj))

@@ -72,6 +72,10 @@ def _batch_problem(x, conv):
             "." if dtype == torch.float64 else ", or run the model under `torch.autocast`.")
 
 # %% ../nbs/02_xresnet.ipynb #d23ac3b1
+def _default_widths(n):
+    "The stage widths of fastai's xresnet for `n` stages: 64, 128, 256, 512, then 256 for each stage after the fourth."
+    return ([64,128,256,512] + [256]*(n-4))[:n]
+
 class ResNet(nn.Sequential):
     "Stem, stages of `block`s (`layers[i]` of width `widths[i]`), pooled linear head: the whole family from one spec."
     def __init__(self, block, expansion, layers, p=0., c_in=3, n_out=1000, stem_szs=(32,32,64), widen=1.,
@@ -95,7 +99,7 @@ class ResNet(nn.Sequential):
         if stem_szs[-1] % expansion: raise FastresError(f"stem_szs[-1]={stem_szs[-1]} must be divisible by expansion={expansion}.")
         if not (is_number(p) and 0 <= p <= 1): raise FastresError(f"p (the dropout probability before the classifier) must be between 0 and 1, not {p!r}.")
         if not (is_number(widen) and widen > 0): raise FastresError(f"widen (the factor on every stage's width) must be a number > 0, not {widen!r}.")
-        widths = _per_stage(ifnone(widths, [64,128,256,512] + [256]*(n-4)), n, 'widths')
+        widths = _per_stage(ifnone(widths, _default_widths(n)), n, 'widths')
         if not all(is_number(w) for w in widths): raise FastresError(f"widths must be numbers of channels, one per stage, not {widths!r}.")
         widths = [int(w*widen) for w in widths]
         if not all(w >= 1 for w in widths):
@@ -122,7 +126,7 @@ class ResNet(nn.Sequential):
             ni = nf
         nf = widths[-1]*expansion
         # Pre-activation blocks end with an addition, so the features still need a norm and an activation.
-        final = [Norm(nf, ndim), act_cls()] if preact else []
+        final = [Norm(nf, ndim, kwargs.get('norm_type', NormType.Batch)), act_cls() if act_cls else nn.Identity()] if preact else []
         super().__init__(*stem, *stages, *final, AdaptiveAvgPool(1, ndim=ndim), nn.Flatten(), nn.Dropout(p),
                          nn.Linear(nf, n_out))
         init_cnn(self)
@@ -300,4 +304,10 @@ def randomize_(model, seed=0):
                 fan_in = m.weight[0].numel()
                 m.weight.normal_(0, math.sqrt(2/fan_in), generator=g)  # in place: one pass over the largest tensors
                 if m.bias is not None: m.bias.copy_(r(m.bias, -0.1, 0.1))
+        done = {id(t) for m in model.modules() if isinstance(m, (nn.modules.batchnorm._NormBase, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear))
+                for t in (m.weight, m.bias) if t is not None}
+        for t in model.parameters():  # the others (PReLU's slopes, self-attention's gamma and spectral-normed conv...)
+            if id(t) in done: continue
+            if t.ndim > 1: t.normal_(0, math.sqrt(2/t[0].numel()), generator=g)
+            else: t.copy_(r(t, 0.1, 0.6))
     return model
