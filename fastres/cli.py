@@ -274,11 +274,9 @@ def _with_tricks(arch, blur_pool=False, self_attention=False, blur_conv=False):
 
 def _check_blur_pool(arch, shortcut=None):
     "Refuse --blur_pool for a new run of `arch`, which has no max pool for it to blur (runs that have it already keep it: a no-op)."
-    from fastres.recipes import recipe_model, MaxBlurPool
+    from fastres.recipes import recipe_model, _check_blurred
     with torch.device('meta'): m = recipe_model(arch, blur_pool=True, n_out=10, **({'shortcut': shortcut} if shortcut else {}))
-    if not any(isinstance(o, MaxBlurPool) for o in m.modules()): raise FastresError(
-        f"--blur_pool turns max pools into MaxBlurPools, and {arch} has none (it subsamples with strided convolutions): leave out "
-        "--blur_pool, or anti-alias its strided convolutions with --blur_conv.")
+    _check_blurred(m, arch, cli=True)
 
 def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, keep=1, opt='ranger', mom=None, sqrmom=None,
                   eps=None, lr=1e-2, wd=1e-2, label_smoothing=0.1, mixup=0., act=None, precision='auto', hparams=None,
@@ -573,6 +571,7 @@ def lr_find_plot(archs, dls, out='.', fname='lr_find.png', num_it=100, start_lr=
     "Suggested learning rates (DataFrame) of `lr_find` for each of `archs` on `dls`, and the PNG of their curves saved in `out`; with `finetune` (a run) instead, for its network as `finetune_learner` starts it."
     archs = _arch_list(archs)
     for a in archs: get_arch(a)
+    kwargs['cbs'] = [*L(kwargs.get('cbs')), _RaiseDropped()]  # (an interrupt that code in a batch dropped stops it all the same)
     with tempfile.TemporaryDirectory() as tmp:  # where lr_find saves and restores the model: not a models/ folder here
         learners = {a: partial(resnet_learner, dls, a, model_dir=tmp, **kwargs) for a in archs}
         if finetune is not None:  # the run's network with a new head, its body frozen (fastai's lr_find before fine_tune)

@@ -131,6 +131,14 @@ def with_blur_pool(model, **kwargs):
         else: with_blur_pool(m, **kwargs)
     return model
 
+def _check_blurred(model, name, cli=False):
+    "Refuse `blur_pool` (`--blur_pool` if `cli`) for `model`, built with it, if it had no max pool for it to blur."
+    if any(isinstance(o, MaxBlurPool) for o in model.modules()): return
+    opt, off, conv = (('--blur_pool', 'leave out --blur_pool', '--blur_conv') if cli else
+                      ('blur_pool', 'leave blur_pool off (blur_pool=False)', 'blur_conv=True'))
+    raise FastresError(f"{opt} turns max pools into MaxBlurPools, and {name} has none (it subsamples with strided "
+                       f"convolutions): {off}, or anti-alias its strided convolutions with {conv}.")
+
 # %% ../nbs/10_recipes.ipynb #a84ae757
 class SimpleSelfAttention(SimpleSelfAttention):  # (fastai's, imported above: a drop-in for it)
     "fastai's `SimpleSelfAttention` (same values and parameters) computed without copies on channels-last input, which it keeps."
@@ -299,9 +307,7 @@ class Recipe:
             with torch.device('meta'): m = self.model(n_out=10)
         except (FastresError, TypeError) as e: raise FastresError(f"Recipe's fields cannot build its network, {name}: {e}") from None
         except Exception: return  # (a constructor that cannot run on the meta device is left to `run`)
-        if self.blur_pool and not any(isinstance(o, MaxBlurPool) for o in m.modules()): raise FastresError(
-            f"blur_pool turns max pools into MaxBlurPools, and {name} has none (it subsamples with strided convolutions): "
-            "leave blur_pool off (blur_pool=False), or anti-alias its strided convolutions with blur_conv=True.")
+        if self.blur_pool: _check_blurred(m, name)
 
     @classmethod
     def mininet(cls, **kwargs) -> Recipe:
