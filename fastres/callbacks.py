@@ -15,6 +15,7 @@ import matplotlib.colors as mcolors  # (fastai's `Normalize` is a transform)
 from fastai.basics import *
 from fastai.callback.hook import ActivationStats, has_params
 from fastai.callback.schedule import ParamScheduler
+from fastai.callback.training import BnFreeze
 import fastai.layers
 from .core import *
 from .layers import ConvLayer, ResBlock
@@ -220,9 +221,17 @@ def _bn_context(learn):
     dev = p.device.type if p is not None else 'cpu'
     return (torch.autocast(dev, dtype=dt) if dt else contextlib.nullcontext()), cl
 
-def precise_bn(learn, n_batches=None):
-    "Recompute every BatchNorm's running mean and variance as the average over `n_batches` training batches (all: None), weights fixed."
-    bns = [m for m in learn.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+def _bns(model):
+    return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+
+def _frozen_bn(learn, b):
+    "Whether fastai's `BnFreeze` keeps BatchNorm `b`'s statistics as they are: it is in the learner, and `b` does not train."
+    p = next(b.parameters(), None)
+    return p is not None and not p.requires_grad and any(isinstance(cb, BnFreeze) for cb in learn.cbs)
+
+def precise_bn(learn, n_batches=None, bns=None):
+    "Recompute the running mean and variance of each BatchNorm in `bns` (default: all but those `BnFreeze` keeps) as the average over `n_batches` training batches (all: None), weights fixed."
+    bns = [b for b in _bns(learn.model) if not _frozen_bn(learn, b)] if bns is None else list(bns)
     if not bns: return learn
     modes, moms = [m.training for m in learn.model.modules()], [b.momentum for b in bns]
     old = [{k: v.clone() for k, v in b.state_dict().items()} for b in bns]
@@ -254,8 +263,10 @@ class PreciseBN(_FitEnd):
         if n_batches is not None and not (is_whole(n_batches) and n_batches >= 1):  # (found now, not at the last validation)
             raise FastresError(f"PreciseBN(n_batches={n_batches!r}): n_batches is a whole number of training batches (at least 1), or None for all.")
         store_attr()
+    def after_train(self):  # the BatchNorms that trained: not those fastai's `BnFreeze` (or any callback) kept in eval mode
+        self.bns = [b for b in _bns(self.model) if b.training]
     def before_validate(self):
-        if self.last_validation: precise_bn(self.learn, self.n_batches)
+        if self.last_validation: precise_bn(self.learn, self.n_batches, self.bns)
 
 # %% ../nbs/07_callbacks.ipynb #16809faa
 class WeightAverage(_FitEnd):
@@ -270,18 +281,22 @@ class WeightAverage(_FitEnd):
         self.avg, self.n, self.swapped = None, 0, False
 
     def _tensors(self):
-        "The model's floating-point weights and buffers, sharing their storage."
-        return [v for v in get_model(self.model).state_dict().values() if v.is_floating_point()]
+        "The model's floating-point weights and buffers, sharing their storage; a tensor shared by several layers once."
+        res, seen = [], set()
+        for v in get_model(self.model).state_dict().values():
+            if v.is_floating_point() and (key := (v.data_ptr(), v.shape, v.stride())) not in seen: seen.add(key); res.append(v)
+        return res
 
     def before_train(self):
         if self.active and not self.trained: self.avg, self.n, self.swapped = None, 0, False  # each fit starts its own average
         super().before_train()
 
     def after_step(self):
-        if not self.active or self.pct_train < self.start: return
+        # (the step's share of training from its count: fastai's pct_train adds 1/steps each step, and can fall just short)
+        if not self.active or self.train_iter / (self.n_iter*self.n_epoch) < self.start: return
         cur, self.n = self._tensors(), self.n + 1
         if self.avg is None: self.avg = [t.detach().clone() for t in cur]; return
-        w = 1/self.n if self.decay is None else 1 - min(self.decay, self.n/(9 + self.n))  # timm's warm-up
+        w = 1/self.n if self.decay is None else 1 - min(self.decay, self.n/(9 + self.n))  # TensorFlow's num_updates warm-up
         torch._foreach_lerp_(self.avg, cur, w)
 
     def swap(self):
@@ -418,12 +433,18 @@ def read_experiments(fname='experiments.jsonl', per_epoch=False):
     if not path.is_file():
         raise FastresError(f"No experiment record at {path}: pass the .jsonl file that ExperimentLog wrote "
                            "(by default experiments.jsonl in the learner's path).")
+    try: text = path.read_text()
+    except UnicodeDecodeError: raise FastresError(f"{path} is not a text file (one JSON record per line): pass the .jsonl file "
+                                                  "that ExperimentLog wrote.") from None
     recs = []
-    for i, line in enumerate(path.read_text().splitlines(), 1):
+    for i, line in enumerate(text.splitlines(), 1):
         if not line.strip(): continue
-        try: recs.append(json.loads(line))
+        try: rec = json.loads(line)
         except json.JSONDecodeError as e:
-            warn(f"{path}, line {i} is not valid JSON ({e.msg}) and was skipped: a write that was interrupted?")
+            warn(f"{path}, line {i} is not valid JSON ({e.msg}) and was skipped: a write that was interrupted?"); continue
+        if not isinstance(rec, dict): raise FastresError(  # (a JSON object per line)
+            f"{path}, line {i} holds {line.strip()[:40]!r}, not the record of a run: pass the .jsonl file that ExperimentLog wrote.")
+        recs.append(rec)
     if per_epoch:
         return pd.DataFrame([dict(run=r.get('run'), label=r.get('label'), arch=r.get('arch'), **ep)
                              for r in recs for ep in r.get('epochs', [])])

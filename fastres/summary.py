@@ -53,12 +53,13 @@ def model_input(model, x_or_size):
     return torch.zeros(size, device=p.device if p is not None else None, dtype=p.dtype if p is not None else None)
 
 def _run(model, x):
-    "Forward `x` through `model` in eval mode without gradients, restoring its training mode after."
-    training = model.training
+    "Forward `x` through `model` in eval mode without gradients, restoring each module's training mode after."
+    modes = [m.training for m in model.modules()]  # (not `model.train(...)`: it would undo BatchNorms frozen in eval mode)
     try:
         model.eval()
         with torch.no_grad(): return model(x)
-    finally: model.train(training)
+    finally:
+        for m, t in zip(model.modules(), modes): m.training = t
 
 def _count(model, x):
     "The output of `model` on `x` and the `FlopCounterMode` that watched it."
