@@ -205,6 +205,9 @@ def _loader_args():
     own = set(inspect.signature(cached_dls).parameters) - set(inspect.signature(get_dls).parameters)
     return (fastai | own) - {'self', 'dataset', 'dblock', 'source', 'kwargs'}
 
+_CACHE_UNUSED = ('before_batch', 'create_item', 'create_batch', 'do_batch', 'create_batches',  # (`CachedDL` batches itself)
+                 'val_shuffle', 'shuffle_train', 'dl_type', 'dl_kwargs')
+
 def _check_loader_args(kwargs, cache):
     if 'item_tfms' in kwargs: raise FastresError(
         "get_dls makes its own item transform, a resize to `presize` (done once for all epochs with cache=True), so it takes no "
@@ -212,6 +215,13 @@ def _check_loader_args(kwargs, cache):
         "`dataloaders(image_files(path))`.")
     known = _loader_args()
     for k in kwargs:
+        if k == 'batch_size': raise FastresError(  # (fastai's loaders would take it in place of bs, unchecked)
+            f"get_dls takes the batch size as bs (fastai's name): pass bs={kwargs[k]!r} rather than batch_size.")
+        if k in ('after_item', 'after_batch') or (cache and k in _CACHE_UNUSED[:5]): raise FastresError(
+            f"get_dls makes the loaders' {k} itself (the resizing, augmentation and batching{' from the cache' if cache else ''}): "
+            "add batch transforms with batch_tfms=, or build a DataBlock as `imagenet_block` does and call its `dataloaders`.")
+        if cache and k in _CACHE_UNUSED: raise FastresError(
+            f"{k} is a setting of fastai's DataLoaders that the cached pipeline has no use for: leave it out, or pass cache=False.")
         if k in ('val_xtra', 'method') and not cache:  # (where the cache goes, and how many processes build it, change nothing here)
             raise FastresError(f"{k} is a setting of the cached pipeline: pass cache=True with it, or leave it out.")
         if k not in known:
@@ -359,12 +369,17 @@ class ImageCache:
             except Exception: pass  # already closed, or the interpreter is shutting down (its globals are gone)
 
 # %% ../nbs/05_data.ipynb #bfd57c27
+import threading
 _build = {}  # what the decoding workers need; they inherit it when forked
+_build_lock = threading.Lock()  # one build at a time in a process: its threads would share `_build`
 
 def _canvas(items, files, decode, presize, n=64, longest=1.5):
-    "The side of a crop cache's squares: `presize` times the largest long/short ratio of `n` photos spread over `items`, at most `longest`."
+    "The side of a crop cache's squares: `presize` times the largest long/short ratio of the photos, at most `longest` (every file's header is read; items that are not files are decoded, `n` spread over them)."
+    # (a header costs ~0.2 ms: 2 s for Imagenette's 13,394 files, beside the minutes of decoding; a sample missed the one long photo)
+    sample = set(np.linspace(0, len(items)-1, min(n, len(items))).round().astype(int).tolist())
     ratios = []
-    for i in np.unique(np.linspace(0, len(items)-1, min(n, len(items))).round().astype(int)):
+    for i in range(len(items)):
+        if not isinstance(files[i], (str, Path)) and i not in sample: continue
         try:
             if isinstance(files[i], (str, Path)):
                 with Image.open(files[i]) as im: size = im.size  # (the header alone)
@@ -473,17 +488,22 @@ def image_cache(items, presize=160, method='crop', folder=None, decode=PILImage.
     channels = _decode(items[0], presize, method, decode)[0].shape[-1]  # (one image: the decoder's channels are part of the name)
     files = _resolve(items, decode)
     file = cache_folder(folder)/_cache_name(items, presize, method, channels, decode, files)
-    # (a crop cache whose photos' sizes are missing or damaged is built again in its place)
-    if file.exists() and ((c := ImageCache(file, method)).sizes is not None or method != ResizeMethod.Crop):
-        _touch(file)
-        return c
-    try: file.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise FastresError(f"Cannot make the cache folder {file.parent} ({e.strerror or e}): pass folder= or set $FASTRES_CACHE "
-                           "to a folder you can write to.") from None
-    side = _canvas(items, files, decode, presize) if method == ResizeMethod.Crop else presize
-    _build_cache(items, file, presize, method, decode, side, ifnone(n_workers, defaults.cpus), verbose)
+    if (c := _ready_cache(file, method)) is not None: _touch(file); return c
+    with _build_lock:  # (a thread that waited for another's build of the same cache finds it built)
+        if (c := _ready_cache(file, method)) is not None: _touch(file); return c
+        try: file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise FastresError(f"Cannot make the cache folder {file.parent} ({e.strerror or e}): pass folder= or set $FASTRES_CACHE "
+                               "to a folder you can write to.") from None
+        side = _canvas(items, files, decode, presize) if method == ResizeMethod.Crop else presize
+        _build_cache(items, file, presize, method, decode, side, ifnone(n_workers, defaults.cpus), verbose)
     return ImageCache(file, method)
+
+def _ready_cache(file, method):
+    "The complete cache in `file`, or None (a crop cache whose photos' sizes are missing or damaged is built again in its place)."
+    if not file.exists(): return None
+    c = ImageCache(file, method)
+    return c if c.sizes is not None or method != ResizeMethod.Crop else None
 
 # %% ../nbs/05_data.ipynb #b3dde3fe
 def prune_caches(days=30, folder=None, dry_run=False, verbose=True):
