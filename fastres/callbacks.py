@@ -41,9 +41,14 @@ def _training_fit(learn):
 class _FitEnd(Callback):
     "For callbacks that act at the end of a fit that trains: `last_validation` is true before its last epoch's validation."
     # not in lr_find or get_preds; and not in `validate()`, which fires before_fit but never before_train
-    def before_fit(self): self.active, self.trained = _training_fit(self.learn), False
+    def before_fit(self): self.active, self.trained, self.ended = _training_fit(self.learn), False, False
     def before_train(self): self.trained = True
-    def after_fit(self): self.active = self.trained = False
+    def after_epoch(self): self.ended = self.ended or self.epoch == self.n_epoch - 1
+    def after_fit(self):
+        # a fit cancelled before its last epoch (fastai's `EarlyStoppingCallback`) never had that last validation
+        if self.active and self.trained and not self.ended: self.cut_short()
+        self.active = self.trained = False
+    def cut_short(self): "What to say when the fit stopped before its last epoch's validation."
     @property
     def last_validation(self): return self.active and self.trained and self.epoch == self.n_epoch - 1
 
@@ -267,6 +272,9 @@ class PreciseBN(_FitEnd):
         self.bns = [b for b in _bns(self.model) if b.training]
     def before_validate(self):
         if self.last_validation: precise_bn(self.learn, self.n_batches, self.bns)
+    def cut_short(self):
+        warn(f"PreciseBN: the fit stopped in epoch {self.epoch+1} of {self.n_epoch}, before the last one's validation, where "
+             "it recomputes the BatchNorm statistics: precise_bn(learn) does it now.")
 
 # %% ../nbs/07_callbacks.ipynb #16809faa
 class WeightAverage(_FitEnd):
@@ -319,6 +327,10 @@ class WeightAverage(_FitEnd):
 
     def before_validate(self):
         if self.last_validation and self.swap_in and self.avg is not None: self.swap()
+    def cut_short(self):
+        if self.swap_in and self.avg is not None and not self.swapped: warn(
+            f"WeightAverage: the fit stopped in epoch {self.epoch+1} of {self.n_epoch}, before the last one's validation, where "
+            f"it swaps in the average: the model holds the last step's weights; learn.{self.name}.swap() puts the average in.")
 
     def state_dict(self):
         "The average and its number of steps, for `Checkpoint`."
