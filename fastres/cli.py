@@ -298,10 +298,16 @@ def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, ke
     if shortcut is not None: kwargs['shortcut'] = shortcut
     return resnet_learner(dls, make, **opt_kw, **kwargs)
 
+def _given_mom(opt_func):
+    "The momentum `opt_func` was given beyond its optimiser's own in `OPTIMIZERS` (sgd's is 0.9 there), or None."
+    kw, f = getattr(opt_func, 'keywords', {}), getattr(opt_func, 'func', opt_func)
+    own = next((getattr(o, 'keywords', {}) for o in OPTIMIZERS.values() if getattr(o, 'func', o) is f), {})
+    return kw.get('mom') if kw.get('mom') != own.get('mom') else None
+
 def fit_sched(learn, epochs, lr, sched='flat_cos'):
     "Train `learn` for `epochs` with fastai's `fit_one_cycle` or `fit_flat_cos`, data-parallel when launched with several processes."
     _choose('sched', sched, SCHEDULES)
-    if sched == 'one_cycle' and getattr(learn.opt_func, 'keywords', {}).get('mom') is not None: raise FastresError(_MOM_ONE_CYCLE)
+    if sched == 'one_cycle' and _given_mom(learn.opt_func) is not None: raise FastresError(_MOM_ONE_CYCLE)
     with learn.ddp_ctx(): getattr(learn, f'fit_{sched}')(epochs, lr)
     return learn
 

@@ -54,9 +54,14 @@ def best_precision(device=None):
     return 'bf16' if device.type == 'cpu' and _cpu_has_fast_bf16() else 'fp32'
 
 # %% ../nbs/06_learner.ipynb #fa0d4c42
-import contextlib
+import contextlib, itertools
 
 def _channels_last(x): return x.contiguous(memory_format=torch.channels_last) if isinstance(x, Tensor) and x.ndim == 4 else x
+
+def _to_channels_last(model):
+    "`model`'s 4-d weights (those of 2-d convolutions) in channels-last; the others as they are (`Module.to` refuses a 3-d conv's)."
+    for t in itertools.chain(model.parameters(), model.buffers()):
+        if t.ndim == 4: t.data = t.data.contiguous(memory_format=torch.channels_last)
 
 class CPUMixedPrecision(Callback):
     "bf16 autocast on the CPU with the model and inputs in `channels_last` (fastai's `MixedPrecision` only autocasts on CUDA); `tune_convs`: `ConvTuner` in training (a `force` for it, or False); `fast_relu`: `BF16ReLU`; `fast_bn`: `BF16BatchNorm`. `dtype=torch.float32`: no autocast, only the layout and the tuned convolutions (the fast path where bf16 is emulated)."
@@ -66,7 +71,7 @@ class CPUMixedPrecision(Callback):
     def __repr__(self): return f"{type(self).__name__}(dtype={self.dtype})"  # (in `learn.cbs`: which path is on)
     def before_fit(self):
         self.switch_off()  # (anything a stopped batch left on)
-        if self.channels_last: self.learn.model.to(memory_format=torch.channels_last)
+        if self.channels_last: _to_channels_last(self.learn.model)
         # made once per fit, entered for each batch (the tuner for training batches only) and left after its loss
         self.autocast = torch.autocast('cpu', dtype=self.dtype) if self.dtype != torch.float32 else None
         self.tuner = None if self.tune_convs is False else ConvTuner(None if self.tune_convs is True else self.tune_convs)
@@ -219,8 +224,10 @@ def conv_choices_file():
 
 def _tuples(o): return tuple(map(_tuples, o)) if isinstance(o, list) else o
 def _read_choices():
-    try: return {_tuples(k): v for k, v in json.loads(conv_choices_file().read_text())}
+    try: kept = {_tuples(k): v for k, v in json.loads(conv_choices_file().read_text())}
     except (OSError, ValueError, TypeError): return {}  # none yet, or unreadable: time again
+    # (a choice that names no way of its pass, from another version or an edit, is timed again)
+    return {k: v for k, v in kept.items() if isinstance(k, tuple) and k and v in CONV_WAYS.get(k[0], ())}
 
 _choices_read = False
 def _known_choice(key):
@@ -231,13 +238,25 @@ def _known_choice(key):
 
 def _keep_choice(key, how):
     "Record `how` for `key`, in this process and in the file; a choice another process wrote first wins, so all agree."
-    f, kept = conv_choices_file(), _read_choices()
-    how = CONV_CHOICES[key] = kept.get(key, how)
+    f = conv_choices_file()
     try:
         f.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(f, 'w') as t: t.write(json.dumps([[k, v] for k, v in {**kept, key: how}.items()]))  # (another process reads it)
-    except OSError: pass  # a read-only cache folder: the choice stays in this process
-    return how
+        # one process at a time reads, merges and writes the file (two at once each wrote its own choices over the other's)
+        with open(f.with_name(f.name + '.lock'), 'a') as lock, _file_lock(lock):
+            kept = _read_choices()
+            how = CONV_CHOICES[key] = kept.get(key, how)
+            with atomic_write(f, 'w') as t: t.write(json.dumps([[k, v] for k, v in {**kept, key: how}.items()]))  # (another process reads it)
+    except OSError: CONV_CHOICES[key] = how  # a read-only cache folder: the choice stays in this process
+    return CONV_CHOICES[key]
+
+@contextlib.contextmanager
+def _file_lock(f):
+    "An exclusive lock on the open file `f` while the block runs (`fcntl`'s; where there is none, no lock)."
+    try: import fcntl
+    except ImportError: yield; return
+    fcntl.flock(f, fcntl.LOCK_EX)
+    try: yield
+    finally: fcntl.flock(f, fcntl.LOCK_UN)
 
 def _ways(kind, w, stride, padding):
     ways = CONV_WAYS[kind]
@@ -663,7 +682,9 @@ class FusedAdam(Optimizer):
         self.decouple_wd, self.rectify = decouple_wd, rectify
 
     def zero_grad(self):
-        for p, *_ in self.all_params(with_grad=True): p.grad = None  # no pass over memory: backward writes fresh gradients
+        # As fastai's: zeroed, not None, so a parameter with no gradient in a step (frozen after training, unused) steps on
+        # zeros as in fastai's Adam (its momentum and weight decay go on), and the two optimisers agree.
+        for p, *_ in self.all_params(with_grad=True): p.grad.detach_(); p.grad.zero_()
 
     def step(self, closure=None):
         if closure is not None: raise NotImplementedError("fastai optimizers do not support closure")
@@ -732,6 +753,8 @@ _malloc_tuned = False
 def tune_malloc(keep_bytes=2**30):
     "Have glibc's `malloc` reuse freed memory (no `mmap`; `keep_bytes` of free heap kept): `True` once done, `False` where it does not apply."
     global _malloc_tuned
+    if not (is_whole(keep_bytes) and 0 <= keep_bytes < 2**31):  # (glibc's mallopt takes a C int: 4 GiB would be 0)
+        raise FastresError(f"tune_malloc(keep_bytes={keep_bytes!r}): glibc's mallopt takes a number of bytes from 0 to 2**31-1 (2 GiB).")
     if _malloc_tuned: return True
     if sys.platform != 'linux' or os.environ.get('FASTRES_TUNE_MALLOC', '1') == '0': return False
     try: mallopt = ctypes.CDLL('libc.so.6').mallopt
@@ -801,6 +824,9 @@ def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., me
         raise FastresError(f"c_in={c_in!r}, but the DataLoaders' images have {data_c_in} channels: leave c_in out to take it "
                            "from the data (or open the images with as many channels, e.g. `ImageBlock(PILImageBW)` for 1).")
     c_in = data_c_in
+    if 'opt_func' in kwargs:  # (fastai's name for it)
+        if opt != 'adam': raise FastresError("Pass the optimiser once, as opt= (a name or a fastai optimiser function), not opt_func= too.")
+        opt = kwargs.pop('opt_func')
     learn_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _LEARNER_ARGS}
     try: model = make(n_out=n_out, c_in=c_in, **kwargs)
     except (TypeError, FastresError) as e:
@@ -820,7 +846,13 @@ def resnet_learner(dls, arch='xresnet50', loss_func=None, label_smoothing=0., me
                     cbs=cbs, **learn_kwargs)
     learn.arch = arch  # (as fastai's `vision_learner` does: what was asked for, a name or a constructor)
     if _learn_device(learn).type == 'cpu': tune_malloc()  # see above: no page faults for every step's memory
-    return learn.set_precision(precision)
+    own = [cb for cb in L(cbs) if isinstance(cb, (CPUMixedPrecision, MixedPrecision))]
+    if not own: return learn.set_precision(precision)
+    # a mixed-precision callback of the user's (its settings theirs) is kept, not replaced by `precision`'s
+    cb = own[-1]
+    learn.precision = (getattr(cb.amp_mode, 'value', cb.amp_mode) if isinstance(cb, MixedPrecision) else
+                       'bf16' if cb.dtype == torch.bfloat16 else 'fp32')
+    return learn
 
 _OWN_ARGS = sorted((set(inspect.signature(resnet_learner).parameters) | _LEARNER_ARGS) - {'dls', 'kwargs'})  # (a typo of one: 'did you mean')
 
