@@ -15,7 +15,7 @@ from .data import _arg, _check_positive
 from .learner import *
 from .learner import _reseed
 from .callbacks import *
-from .callbacks import _name
+from .callbacks import _name, _training_fit
 from .layers import FastMish, SHORTCUTS
 from .summary import *
 from .family import *  # registers the whole family with `get_arch`
@@ -240,6 +240,10 @@ def plan_runs(out, runs=1, resume=False, opts=None):
         diff = _differences(saved, opts)
         # (another --finetune, or none, changes the network and its defaults with it: it alone is the difference to name)
         if 'finetune' in diff: diff = ['finetune'] + [k for k in diff if k not in ('finetune', *_FINETUNE_SETS)]
+        if 'world_size' in diff: raise FastresError(  # (not an option: how many processes `torchrun` started)
+            f"The run in {out} was trained in {saved.get('world_size', 1)} process(es), and this is {opts.get('world_size', 1)}: "
+            "resume it in as many, " + (f"under `torchrun --nproc_per_node {saved['world_size']}` (09_distributed)" if saved.get('world_size', 1) > 1
+                                        else "without torchrun") + ", as the data's shards and the batches depend on it.")
         if diff: raise FastresError(
             f"The run in {out} was started with other options: "
             f"{'; '.join(f'--{k} {saved.get(k)!r} then, {opts.get(k)!r} now' for k in diff)}. Resume with the "
@@ -255,7 +259,9 @@ def plan_runs(out, runs=1, resume=False, opts=None):
 
 def resume_hint(out, name):
     "What to do after the runs in `out` stopped while training `name`, from what is on disk (earlier sessions' files too)."
-    saved = checkpoint_files(Path(out)/'checkpoints', name)
+    # (the last series that has checkpoints: a fine-tuning's second fit saves its own, `{name}-fit2`)
+    series = [name] + [f'{name}-fit{k}' for k in range(2, 10)]
+    saved = next((s for s in (checkpoint_files(Path(out)/'checkpoints', n) for n in reversed(series)) if s), None)
     if saved: return f"Run the same command with --resume to continue from {list(saved.values())[-1]}."
     if _weight_files(out): return f"Run the same command with --resume to continue ({name} starts from its first epoch)."
     return "No epoch was finished, so there is no checkpoint: start again."
@@ -278,6 +284,20 @@ def _check_blur_pool(arch, shortcut=None):
     with torch.device('meta'): m = recipe_model(arch, blur_pool=True, n_out=10, **({'shortcut': shortcut} if shortcut else {}))
     _check_blurred(m, arch, cli=True)
 
+class _RecordReplayed(Callback):
+    "After a fit whose every epoch an earlier session did (replayed from checkpoints: `ExperimentLog` wrote nothing), its record if that session wrote none."
+    order = ExperimentLog.order + 1
+    def after_fit(self):
+        log, ckpt = self.learn.experiment_log, self.learn.checkpoint
+        if not (_training_fit(self.learn) and ckpt.started) or log.trained or rank_distrib(): return
+        # The k-th fit of a run (`fine_tune` has two, under one label) has the k-th record of its label: fewer, and the
+        # session stopped after this fit's last checkpoint, before its record
+        df = read_experiments(log.file) if log.file.is_file() else pd.DataFrame()
+        if ('label' in df and (df.label == log.label).sum() >= ckpt.fits): return
+        with open(log.file, 'a') as f: f.write(json.dumps(log.record()) + '\n')
+        print(f"Every epoch of {log.label}{f' (its fit {ckpt.fits})' if ckpt.fits > 1 else ''} was done in an earlier session: "
+              "wrote its record from the last checkpoint.")
+
 def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, keep=1, opt='ranger', mom=None, sqrmom=None,
                   eps=None, lr=1e-2, wd=1e-2, label_smoothing=0.1, mixup=0., act=None, precision='auto', hparams=None,
                   label=None, blur_pool=False, self_attention=False, shortcut=None, precise_bn=False, blur_conv=False,
@@ -285,7 +305,7 @@ def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, ke
     "`resnet_learner` for `fastres_train`: records, checkpoints and throughput in `out`; `MixUp` if `mixup`; `kwargs` go to `resnet_learner`. With `finetune` (a run), `finetune_learner` instead."
     out = Path(out)
     cbs = [Throughput(), ExperimentLog(label=label, arch=arch, hparams=hparams),
-           Checkpoint(name, folder=out/'checkpoints', resume=resume, keep=keep), ShardCheck(), _RaiseDropped()]
+           Checkpoint(name, folder=out/'checkpoints', resume=resume, keep=keep), ShardCheck(), _RaiseDropped(), _RecordReplayed()]
     if mixup: cbs.append(MixUp(mixup))
     if precise_bn: cbs.append(PreciseBN())
     opt_kw = dict(opt=make_opt(opt, mom, sqrmom, eps), lr=lr, wd=wd, label_smoothing=label_smoothing, precision=precision,
@@ -320,7 +340,10 @@ def fine_tune_run(learn, epochs, lr, freeze_epochs=1, lr_mult=100):
     else: print(f"fine_tune: {frozen if freeze_epochs else 'no epoch with the body frozen'}, then {epochs} of the whole network "
                 f"(learning rates {', '.join(lrs)}, from the first layers to the head)")
     with learn.ddp_ctx():
-        if epochs: learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs, lr_mult=lr_mult)
+        if epochs and freeze_epochs: learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs, lr_mult=lr_mult)
+        elif epochs:  # `fine_tune`'s second fit alone: its first, of no epoch, would print an empty table
+            learn.unfreeze()
+            learn.fit_one_cycle(epochs, slice(lr/2/lr_mult, lr/2), pct_start=0.3, div=5.0)  # (as `fine_tune` sets them)
         else:  # `fine_tune`'s first fit alone: its second, of no epoch, would print an empty table and empty the Recorder
             learn.freeze()
             learn.fit_one_cycle(freeze_epochs, slice(lr), pct_start=0.99)
@@ -381,16 +404,6 @@ def _one_arch(arch):
                           f"Run it once per architecture (--arch {names[0]}, then --arch {names[-1]}), each into its own "
                           "--out folder (the default one is named after the architecture). ")
                        + "fastres_lr_find and fastres_summary take several, comma-separated, to compare them.")
-
-def _record_if_missing(learn):
-    "Record a run whose every epoch was done in an earlier session: its fit trained nothing, so `ExperimentLog` wrote no record."
-    log = learn.experiment_log
-    if log.trained or rank_distrib(): return
-    if log.file.is_file():
-        df = read_experiments(log.file)
-        if 'label' in df and (df.label == log.label).any(): return  # that session wrote it before it stopped
-    with open(log.file, 'a') as f: f.write(json.dumps(log.record()) + '\n')
-    print(f"Every epoch of {log.label} was done in an earlier session: saved its weights and record from the last checkpoint.")
 
 def _flag(k, v): return f"--{k}" if v is True else f"--{k} {v}" if v not in (None, False) else f"no --{k}"
 
@@ -496,7 +509,6 @@ def train_runs(arch=None, dataset='imagenette', data=None, size=128, bs=64, n_pe
                 if finetune: fine_tune_run(learn, epochs, lr, freeze_epochs, lr_mult)
                 else: fit_sched(learn, epochs, lr, sched)
                 save_weights(learn, weights)
-                _record_if_missing(learn)
             export_run(learn, out/f'{name}.pkl')
     except KeyboardInterrupt as e: raise type(e)(resume_hint(out, name or todo[0][0])) from None  # (Ctrl-C or SIGTERM)
     except FastresError:  # a mistake found only once the model is built leaves nothing behind either

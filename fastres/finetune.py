@@ -210,8 +210,9 @@ def run_network(run):
         + (f", {_run_folder(path)}." if _run_opts(path)[0] else "."))
     elif path.suffix == '.pkl':  # an exported learner: the run saved its weights beside it
         if not path.with_suffix('.pth').is_file(): raise FastresError(
-            f"{run} is an exported learner without its weights file beside it ({path.with_suffix('.pth').name}): pass the "
-            "run folder that holds both.")
+            f"{run} is an exported learner without the weights file a fastres_train run keeps beside it "
+            f"({path.with_suffix('.pth').name}): pass the run folder that holds both; or, for a learner exported by other "
+            "means, its architecture and the file: `finetune_learner(dls, arch, weights)`.")
         path = path.with_suffix('.pth')
     opts, args = _run_opts(path)
     if not opts: raise FastresError(
