@@ -226,14 +226,15 @@ def _mish_n(xf):
     return e, e*(e+2)
 
 def _mish_fwd(x):
-    xf = x.float()
+    xf = x if x.dtype == torch.float64 else x.float()  # (float64 in float64: the same values as nn.Mish's)
     _, n = _mish_n(xf)
-    return (xf*n/(n+2)).to(x.dtype)
+    return (xf*(n/(n+2))).to(x.dtype)  # (x*n would overflow for x beyond ~1e21)
 
 def _mish_bwd(x, g):
-    xf = x.float()
+    xf = x if x.dtype == torch.float64 else x.float()
     e, n = _mish_n(xf)
-    return (g.float()*(n/(n+2) + xf*4*(n+1)/(n+2)**2*e/(1+e))).to(x.dtype)
+    # the second term is x*sech²(softplus(x))*sigmoid(x): beyond 20, 0 in fp32 (with n clamped it would grow with x)
+    return (g.to(xf.dtype)*(n/(n+2) + torch.where(xf > 20., 0., xf*4*(n+1)/(n+2)**2*e/(1+e)))).to(x.dtype)
 
 @contextlib.contextmanager
 def _recompiles():

@@ -118,7 +118,7 @@ BLUR_POOLS = dict(zhang=dict(max_size=2, blur=3), kornia=dict(max_size=3, blur=6
 
 def blur_pool_kwargs(style=True):
     "`MaxBlurPool`'s arguments for a style: a name in `BLUR_POOLS`, or True for 'zhang'."
-    if style is True: style = 'zhang'
+    if isinstance(style, (bool, np.bool_)) and style: style = 'zhang'  # (numpy's True too, as the other fields take it)
     if style not in BLUR_POOLS:
         raise FastresError(f"Unknown MaxBlurPool {style!r}: use one of {', '.join(BLUR_POOLS)} (or True for zhang).")
     return BLUR_POOLS[style]
@@ -144,7 +144,9 @@ class SimpleSelfAttention(SimpleSelfAttention):  # (fastai's, imported above: a 
     "fastai's `SimpleSelfAttention` (same values and parameters) computed without copies on channels-last input, which it keeps."
     def forward(self, x):
         cl = x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
-        if not cl or self.sym or self.conv.kernel_size != (1,):
+        # (hooks on the conv, as fastai's ActivationStats puts on every layer with weights, need it called as a module)
+        hooked = self.conv._forward_hooks or nn.modules.module._global_forward_hooks
+        if not cl or self.sym or self.conv.kernel_size != (1,) or hooked:
             out = super().forward(x)
             return out.contiguous(memory_format=torch.channels_last) if cl else out
         for hook in self.conv._forward_pre_hooks.values(): hook(self.conv, (x,))  # spectral norm's power step, as conv(x) would
