@@ -205,8 +205,8 @@ def _loader_args():
     own = set(inspect.signature(cached_dls).parameters) - set(inspect.signature(get_dls).parameters)
     return (fastai | own) - {'self', 'dataset', 'dblock', 'source', 'kwargs'}
 
-_CACHE_UNUSED = ('before_batch', 'create_item', 'create_batch', 'do_batch', 'create_batches',  # (`CachedDL` batches itself)
-                 'val_shuffle', 'shuffle_train', 'dl_type', 'dl_kwargs')
+_CACHE_BATCHING = ('before_batch', 'create_item', 'create_batch', 'do_batch', 'create_batches')  # (`CachedDL` batches itself)
+_CACHE_UNUSED = ('val_shuffle', 'shuffle_train', 'dl_type', 'dl_kwargs')  # (fastai's settings of its splits' loaders)
 
 def _check_loader_args(kwargs, cache):
     if 'item_tfms' in kwargs: raise FastresError(
@@ -217,7 +217,7 @@ def _check_loader_args(kwargs, cache):
     for k in kwargs:
         if k == 'batch_size': raise FastresError(  # (fastai's loaders would take it in place of bs, unchecked)
             f"get_dls takes the batch size as bs (fastai's name): pass bs={kwargs[k]!r} rather than batch_size.")
-        if k in ('after_item', 'after_batch') or (cache and k in _CACHE_UNUSED[:5]): raise FastresError(
+        if k in ('after_item', 'after_batch') or (cache and k in _CACHE_BATCHING): raise FastresError(
             f"get_dls makes the loaders' {k} itself (the resizing, augmentation and batching{' from the cache' if cache else ''}): "
             "add batch transforms with batch_tfms=, or build a DataBlock as `imagenet_block` does and call its `dataloaders`.")
         if cache and k in _CACHE_UNUSED: raise FastresError(

@@ -278,6 +278,10 @@ class Recipe:
             if not (num(getattr(self, k)) and 0 <= getattr(self, k) < 1): bad(k, "at least 0 and below 1")
         if not (num(self.min_scale) and 0 < self.min_scale <= 1): bad('min_scale', "a share of the image above 0 and at most 1 (1: the whole image)")
         if not (num(self.val_xtra) and self.val_xtra >= 0): bad('val_xtra', "0 (the whole image) or a positive margin such as 0.14")
+        # (fastai's pipeline validates on the whole image, as val_xtra=0; the default is no one's choice)
+        if not self.cache and self.val_xtra not in (0, Recipe.val_xtra): raise FastresError(
+            f"val_xtra={self.val_xtra} is the cached pipeline's validation margin, and cache=False validates on the whole image "
+            "(as val_xtra=0): pass cache=True with it, or leave it out.")
         for k in ('cache', 'self_attention', 'blur_conv', 'precise_bn', 'fused'):
             if not isinstance(getattr(self, k), (bool, np.bool_)): bad(k, "True or False")
         if self.dataset not in DATASETS:
@@ -334,6 +338,9 @@ class Recipe:
     def model(self, **kwargs):
         "The network: `arch` with the recipe's activation, self-attention, pooling and strided convs (`kwargs`: `n_out`, `c_in`, ...)."
         if self.shortcut: kwargs = dict(shortcut=self.shortcut) | kwargs
+        if 'act_cls' in kwargs: raise FastresError(
+            f"The recipe's act field sets the activation ({self.act!r}): use dataclasses.replace(recipe, act=...) with one of "
+            f"{', '.join(ACTIVATIONS)}, rather than act_cls=.")
         return recipe_model(self.arch, self.self_attention, self.blur_pool, self.blur_conv, act_cls=ACTIVATIONS[self.act], **kwargs)
 
     def learner(self, dls, **kwargs) -> Learner:
