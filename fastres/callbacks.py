@@ -381,6 +381,13 @@ def _versions():
                 fastres=getattr(sys.modules.get('fastres'), '__version__', None))
 
 # %% ../nbs/07_callbacks.ipynb #6e26a404
+def _lr_max(learn):
+    "The highest learning rate of `learn`'s fit: its schedule's peak (the `lr_max` passed to `fit_one_cycle`), else the highest a step used."
+    # (the steps sample the schedule, and a short fit's steps miss its peak: 5e-4 passed, 4.97e-4 reached)
+    sched = next((cb.scheds['lr'] for cb in learn.cbs if isinstance(cb, ParamScheduler) and 'lr' in cb.scheds), None)
+    if sched is not None: return max(float(np.max(sched(p))) for p in np.linspace(0, 1, 1001))
+    return max(learn.recorder.lrs) if learn.recorder.lrs else None
+
 class ExperimentLog(Callback):
     "After each fit, append one JSON line (model, size, FLOPs, hyper-parameters, per-epoch metrics, time, device, versions) to `fname`."
     order = Recorder.order+10
@@ -420,7 +427,7 @@ class ExperimentLog(Callback):
         names = [n for n in rec.metric_names[1:] if n != 'time']
         hypers = {k: v for k, v in self.opt.hypers[-1].items() if k not in ('lr', 'mom')}
         dsets = [getattr(dl, 'dataset', None) for dl in self.dls.loaders[:2]]
-        hp = dict(n_epoch=self.n_epoch, bs=getattr(self.dls.train, 'bs', None), lr_max=max(rec.lrs) if rec.lrs else None,
+        hp = dict(n_epoch=self.n_epoch, bs=getattr(self.dls.train, 'bs', None), lr_max=_lr_max(self.learn),
                   opt=_name(self.learn.opt_func), loss_func=_name(self.loss_func), **hypers,
                   n_train=len(dsets[0]) if hasattr(dsets[0], '__len__') else None,
                   n_valid=len(dsets[1]) if hasattr(dsets[1], '__len__') else None,

@@ -62,6 +62,9 @@ def script_errors(prog):
     except FastresError as e:
         print(f"{prog}: error: {_clean_message(e)}", file=sys.stderr)
         sys.exit(2)
+    except UnreadableImage as e:  # (from a loader's worker, torch's message holds the worker's traceback: its last line)
+        print(f"{prog}: error: {str(e).strip().rpartition('UnreadableImage: ')[-1]}", file=sys.stderr)
+        sys.exit(2)
     except KeyboardInterrupt as e:
         term = isinstance(e, Terminated)
         print(f"\n{prog}: {'terminated' if term else 'interrupted'}. {e.args[0] if e.args else ''}".rstrip(), file=sys.stderr)
@@ -259,9 +262,11 @@ def plan_runs(out, runs=1, resume=False, opts=None):
 
 def resume_hint(out, name):
     "What to do after the runs in `out` stopped while training `name`, from what is on disk (earlier sessions' files too)."
-    # (the last series that has checkpoints: a fine-tuning's second fit saves its own, `{name}-fit2`)
-    series = [name] + [f'{name}-fit{k}' for k in range(2, 10)]
-    saved = next((s for s in (checkpoint_files(Path(out)/'checkpoints', n) for n in reversed(series)) if s), None)
+    # (the last series that has checkpoints: a fine-tuning's second fit saves its own, `{name}-fit2`, and so on)
+    folder, pat = Path(out)/'checkpoints', re.compile(rf'{re.escape(name)}-fit(\d+)_\d+\.pth')
+    fits = sorted({int(m[1]) for f in (folder.iterdir() if folder.is_dir() else []) if (m := pat.fullmatch(f.name))})
+    series = [name] + [f'{name}-fit{k}' for k in fits]
+    saved = next((s for s in (checkpoint_files(folder, n) for n in reversed(series)) if s), None)
     if saved: return f"Run the same command with --resume to continue from {list(saved.values())[-1]}."
     if _weight_files(out): return f"Run the same command with --resume to continue ({name} starts from its first epoch)."
     return "No epoch was finished, so there is no checkpoint: start again."

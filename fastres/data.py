@@ -10,9 +10,9 @@ from fastai.vision.all import *
 
 # %% auto #0
 __all__ = ['IMAGENETTE_NAMES', 'IMAGEWOOF_NAMES', 'DATASETS', 'WNID_NAMES', 'arg_names', 'check_image_folder', 'data_path',
-           'image_files', 'class_names', 'default_presize', 'imagenet_block', 'get_dls', 'cache_folder', 'ImageCache',
-           'image_cache', 'prune_caches', 'random_crop_boxes', 'resize_crop_boxes', 'check_photo_aspect',
-           'RandomResizedCropBatch', 'CachedDL', 'cached_dls']
+           'image_files', 'class_names', 'default_presize', 'UnreadableImage', 'open_image', 'imagenet_block',
+           'get_dls', 'cache_folder', 'ImageCache', 'image_cache', 'prune_caches', 'random_crop_boxes',
+           'resize_crop_boxes', 'check_photo_aspect', 'RandomResizedCropBatch', 'CachedDL', 'cached_dls']
 
 # %% ../nbs/05_data.ipynb #8a9bbdc5
 IMAGENETTE_NAMES = {
@@ -170,10 +170,20 @@ def _with_norm(tfms, norm):
     tfms = list(listify(tfms))
     return tfms if any(isinstance(t, Normalize) for t in tfms) else tfms + list(norm)
 
+class UnreadableImage(OSError):
+    "An image file that PIL cannot decode; the message names the file, where PIL's own error does not."
+
+def open_image(fn):
+    "`PILImage.create(fn)`, the way fastai's `ImageBlock` opens images, raising an `UnreadableImage` that names the file."
+    try: return PILImage.create(fn)
+    except Exception as e: raise UnreadableImage(
+        f"Cannot read the image {fn} ({type(e).__name__}: {str(e)[:200]}): remove or replace the file. "
+        "fastai's verify_images(get_image_files(path)) lists every file in a folder that cannot be read.") from None
+
 def imagenet_block(size=128, presize=None, min_scale=0.35, names=None, batch_tfms=None):
     "fastbook's `DataBlock` for an ImageNet-style folder: `Resize(presize)` per item, `aug_transforms` (+ `batch_tfms`) + `Normalize` per batch."
     presize = ifnone(presize, default_presize(size))
-    return DataBlock(blocks=(ImageBlock, CategoryBlock),
+    return DataBlock(blocks=(TransformBlock(open_image, batch_tfms=IntToFloatTensor), CategoryBlock),  # (ImageBlock's, naming a broken file)
                      splitter=GrandparentSplitter(train_name='train', valid_name='val'),
                      get_y=partial(_named_label, names=names) if names else parent_label,
                      item_tfms=Resize(presize),

@@ -768,7 +768,8 @@ _LEARNER_ARGS = set(inspect.signature(Learner.__init__).parameters) - {'self', '
 
 def _c_in(dls):
     "Number of input channels, read from one transformed item (cheaper than a batch)."
-    return dls.train.do_item(0)[0].shape[0]
+    x = dls.train.do_item(0)[0]
+    return x.shape[1] if dls.train.bs is None else x.shape[0]  # (a loader without batching: its items are batches)
 
 def _n_out(dls, n_out):
     "The model's number of outputs: `n_out`, checked against the data's number of classes, or that number."

@@ -125,10 +125,16 @@ def blur_pool_kwargs(style=True):
 
 def with_blur_pool(model, **kwargs):
     "`model` with each `nn.MaxPool2d` replaced by a `MaxBlurPool(**kwargs)` of the same stride (in place; returned for chaining)."
-    for name, m in list(model.named_children()):
-        if isinstance(m, nn.MaxPool2d):
-            setattr(model, name, MaxBlurPool(stride=m.stride if isinstance(m.stride, int) else m.stride[0], **kwargs))
-        else: with_blur_pool(m, **kwargs)
+    # (Zhang's windows, not the pool's: the output is ceil(size/stride), as for MaxPool2d(3, 2, padding=1), where a
+    # pool that rounds down, such as MaxPool2d(2), gives one less at odd sizes)
+    for name, m in list(model.named_modules()):
+        if not isinstance(m, nn.MaxPool2d): continue
+        s = (m.stride,)*2 if isinstance(m.stride, int) else tuple(m.stride)
+        if s[0] != s[1]: raise FastresError(
+            f"with_blur_pool: {name} is {m}, whose strides differ, and a MaxBlurPool has one: replace it by hand.")
+        if not name: return MaxBlurPool(stride=s[0], **kwargs)  # (the model is a pool)
+        parent, _, attr = name.rpartition('.')
+        setattr(model.get_submodule(parent), attr, MaxBlurPool(stride=s[0], **kwargs))
     return model
 
 def _check_blurred(model, name, cli=False):
