@@ -1,19 +1,20 @@
-"""nbdev docs tooling: the `show_doc` renderer and the processors `tools/build_docs.py` runs.
+"""nbdev docs tooling: the `show_doc` renderer and the processors that `nbdev_docs` and `tools/build_docs.py` run.
 
 Hand-written (not exported from a notebook): it is docs tooling, not course material, and lives in the
 package only so that nbdev's worker processes can import it. `settings.ini` names the renderer
-(`renderer = fastres._nbdev.ParamTableRenderer`), so `nbdev_docs` (Quarto) and `tools/build_docs.py` render
-the same entries: nbdev's (source link, heading, docstring) with the signature fastai's docs show and a
+(`renderer = fastres._nbdev.ParamTableRenderer`) and the processors (`run_docs_procs`), so `nbdev_docs`
+(Quarto) and `tools/build_docs.py` process the notebooks alike and render the same entries: nbdev's (source link, heading, docstring) with the signature fastai's docs show and a
 parameter table (Type, Default, Details) for every callable."""
 from __future__ import annotations
 import ast, enum, inspect, re
 from fastcore.docments import docments
 from nbdev.showdoc import BasicMarkdownRenderer, _ext_link
 from nbdev.doclinks import NbdevLookup
-from nbdev.processors import FilterDefaults, exec_show_docs, add_show_docs
+from nbdev.processors import FilterDefaults, exec_show_docs, add_show_docs, nb_lang
+from nbdev.process import NBProcessor, Processor, _mk_procs
 from fastcore.basics import str2bool
 
-__all__ = ['ParamTableRenderer', 'add_show_docs_in_order', 'exec_imports_only', 'DocsFilter']
+__all__ = ['ParamTableRenderer', 'add_show_docs_in_order', 'exec_imports_only', 'docs_procs', 'run_docs_procs']
 
 _empty = inspect.Parameter.empty
 _sig_width = 88   # characters per signature line: fits the docs' code column without scrolling
@@ -22,6 +23,9 @@ def _fmt_default(o):
     "A default value as a reader would write it: `NormType.Batch`, `ReLU`, `3`."
     if isinstance(o, enum.Enum): return f'{type(o).__name__}.{o.name}'
     if inspect.isclass(o) or inspect.isfunction(o) or inspect.isbuiltin(o): return o.__name__
+    if type(o) in (tuple, list):  # (of functions, say: their names, not their reprs with addresses)
+        inner = ', '.join(map(_fmt_default, o))
+        return f"({inner}{',' if len(o) == 1 else ''})" if type(o) is tuple else f'[{inner}]'
     return repr(o)
 
 def _fmt_anno(o):
@@ -116,9 +120,23 @@ class add_show_docs_in_order(add_show_docs):
             i = max(j, i + 1)
         for k, c in enumerate(cells): c.idx_ = k
 
-class DocsFilter(FilterDefaults):
-    "nbdev's processors for the docs, with `add_show_docs_in_order` and `exec_imports_only` in place of nbdev's."
-    def base_procs(self):
-        swap = {exec_show_docs: exec_imports_only, add_show_docs: add_show_docs_in_order}
-        return [swap.get(p, p) for p in super().base_procs()]
+def docs_procs():
+    "nbdev's processors for the docs, in its order, with `add_show_docs_in_order` and `exec_imports_only` in place of nbdev's."
+    swap = {exec_show_docs: exec_imports_only, add_show_docs: add_show_docs_in_order}
+    return [swap.get(p, p) for p in FilterDefaults().base_procs()]
+
+class run_docs_procs(Processor):
+    """`docs_procs()` as one processor: what `nbdev_docs`, `nbdev_proc_nbs` and `tools/build_docs.py` run.
+
+    nbdev gives their notebooks its own `FilterDefaults`, whose list settings.ini can only shorten (`skip_procs`) or
+    append to (`procs`); a swap in the middle cannot be said there. So settings.ini skips every one of nbdev's
+    processors and names this one, which runs them all, swapped, on the cells nbdev has read."""
+    def begin(self):
+        if [p.__name__ for p in FilterDefaults().procs()] != [type(self).__name__]: raise Exception(
+            "settings.ini's skip_procs must name every one of nbdev's docs processors (fastres._nbdev.run_docs_procs "
+            f"runs them): it leaves {[p.__name__ for p in FilterDefaults().procs()][:-1]}.")
+        p = NBProcessor.__new__(NBProcessor)  # (not __init__: it would read the cells' directives again, which nbdev removed)
+        p.nb, p.lang, p.debug, p.rm_directives = self.nb, nb_lang(self.nb), False, True
+        p.procs = _mk_procs(docs_procs(), nb=self.nb)
+        p.process()
 

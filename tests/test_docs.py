@@ -313,3 +313,18 @@ def test_search_finds_resblock(browser, server):
     box = browser.find_element(By.ID, 'search-input')
     box.click(); box.send_keys('zqxjkv')
     WebDriverWait(browser, 10).until(lambda d: 'No results' in d.find_element(By.ID, 'search-results').text)
+
+def test_build_keeps_folders_it_did_not_build(tmp_path):
+    "The site replaces --dest whole: a folder with files of the user's, or the repository, is refused before anything is removed."
+    mine = tmp_path/'mine'; mine.mkdir(); (mine/'notes.txt').write_text('keep')
+    for dest, says in [(mine, 'is a folder with files of its own'), (ROOT, 'holds the repository'), (NBS, 'holds the repository or its notebooks')]:
+        r = subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py'), '--dest', str(dest), '--no-readme'],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert r.returncode != 0 and says in r.stderr, r.stderr[-2000:]
+    assert (mine/'notes.txt').read_text() == 'keep' and (NBS/'index.ipynb').is_file()
+
+def test_nbdev_docs_runs_fastres_processors():
+    "nbdev_docs (Quarto) and nbdev_proc_nbs process the notebooks with nbdev's FilterDefaults: settings.ini makes it run fastres's."
+    r = subprocess.run([sys.executable, '-c', "from nbdev.processors import FilterDefaults; print([p.__name__ for p in FilterDefaults().procs()])"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "['run_docs_procs']", r.stderr[-2000:]

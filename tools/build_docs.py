@@ -7,7 +7,8 @@
 Step 1 is nbdev's own processing, exactly what `nbdev_docs` runs before handing over to Quarto: the
 `FilterDefaults` processors (front matter from the `# Title` / `> description` cell, `#| hide` and
 `#| export` cells removed, a `show_doc` entry added after every exported name, backticked names linked to
-their entries, ...), two notebooks at a time in fresh processes. Step 2 replaces Quarto, which cannot be
+their entries, ...), two of them swapped for fastres's (settings.ini's `skip_procs` and `procs`; see
+`fastres/_nbdev.py`), two notebooks at a time in fresh processes. Step 2 replaces Quarto, which cannot be
 installed here: each processed notebook becomes one HTML page (markdown-it for the prose, Pygments for the
 code, nbdev's Quarto cell options honoured), with a sidebar in notebook order, an "on this page" list, a
 search index, and images written next to the pages. Nothing is fetched from the network: no web fonts,
@@ -39,8 +40,8 @@ def process(nbs, out_dir, n_workers=2):
     "Run nbdev's `FilterDefaults` processors on `nbs` (in parallel, fresh processes) into `out_dir`."
     from fastcore.parallel import parallel
     import nbdev.serve_drv
-    from fastres._nbdev import DocsFilter
-    items = [(nb, out_dir/nb.name, DocsFilter) for nb in nbs]
+    from nbdev.processors import FilterDefaults  # (what nbdev_docs gives them: settings.ini makes it run fastres's processors)
+    items = [(nb, out_dir/nb.name, FilterDefaults) for nb in nbs]
     parallel(nbdev.serve_drv.main, items, n_workers=n_workers, pause=0.01, method='spawn')
     return [out_dir/nb.name for nb in nbs]
 
@@ -250,8 +251,19 @@ class Site:
             res.append(e)
         return res
 
+    def check_dest(self):
+        "Refuse a `dest` that replacing would lose files of the user's: one not empty and not a site this script built."
+        d = self.dest.resolve()
+        if d.exists() and not d.is_dir(): raise SystemExit(f"build_docs: --dest {self.dest} is a file: pass a folder for the site.")
+        if d in (ROOT, *ROOT.parents) or d == Path(self.nbs_path).resolve() or d in Path(self.nbs_path).resolve().parents:
+            raise SystemExit(f"build_docs: --dest {self.dest} holds the repository or its notebooks: pass a folder of its own, such as docs.")
+        if d.is_dir() and any(d.iterdir()) and not ((d/'.nojekyll').is_file() and (d/'site_libs'/'site.css').is_file()):
+            raise SystemExit(f"build_docs: --dest {self.dest} is a folder with files of its own, and the site replaces the "
+                             "whole folder: pass a new or empty folder (or one this script built).")
+
     def build(self, proc_nbs):
         t = Template((THEME/'page.html').read_text(encoding='utf-8'))
+        self.check_dest()
         if self.dest.exists(): shutil.rmtree(self.dest)
         (self.dest/'site_libs').mkdir(parents=True)
         for f in ('site.css', 'site.js'): shutil.copy(THEME/f, self.dest/'site_libs'/f)
@@ -328,7 +340,7 @@ def readme_md(site, proc_index, readme_path):
 
 # ---------------------------------------------------------------------------------------------------
 def build(dest='docs', readme='README.md', n_workers=2, quiet=False):
-    "Process every notebook with nbdev, render the site into `dest` and (unless `readme` is None) the README."
+    "Process every notebook with nbdev, render the site into `dest` and (unless `readme` is None) the README (relative paths: from the repo's root)."
     t0 = time.time()
     os.chdir(ROOT)        # nbdev finds settings.ini from the working directory
     # document this checkout's fastres, also in nbdev's worker processes
@@ -338,9 +350,10 @@ def build(dest='docs', readme='README.md', n_workers=2, quiet=False):
     nbs_path = get_config().nbs_path
     nbs = notebooks(nbs_path)
     with tempfile.TemporaryDirectory(prefix='fastres-proc-') as tmp:
+        site = Site(ROOT/dest if not Path(dest).is_absolute() else dest, nbs_path)
+        site.check_dest()  # (before minutes of processing)
         procd = process(nbs, Path(tmp), n_workers=n_workers)
         t1 = time.time()
-        site = Site(ROOT/dest if not Path(dest).is_absolute() else dest, nbs_path)
         pages = site.build(procd)
         if readme is not None:
             idx = [p for p in procd if p.name == get_config().readme_nb]
@@ -352,11 +365,12 @@ def build(dest='docs', readme='README.md', n_workers=2, quiet=False):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--dest', default='docs', help='folder the site is written to (replaced), default docs/')
-    p.add_argument('--readme', default='README.md', help='where README.md is written (default: the repo root)')
+    p.add_argument('--dest', help="folder the site is written to (replaced; a new or empty one, or one it built), default the repo's docs/")
+    p.add_argument('--readme', help="where README.md is written (default: the repo's root)")
     p.add_argument('--no-readme', action='store_true', help='do not write README.md')
     p.add_argument('--n_workers', type=int, default=2, help='notebooks processed in parallel (default 2)')
     a = p.parse_args()
-    build(a.dest, None if a.no_readme else a.readme, a.n_workers)
+    here = lambda f: str(Path(f).absolute()) if f else f  # (build() reads relative paths from the repo's root)
+    build(here(a.dest) or 'docs', None if a.no_readme else here(a.readme) or 'README.md', a.n_workers)
 
 if __name__ == '__main__': main()
