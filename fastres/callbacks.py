@@ -21,6 +21,7 @@ from .core import *
 from .layers import ConvLayer, ResBlock
 from .summary import model_flops
 from .learner import _NOT_RANKED, _rng_state, _set_rng_state
+from .distributed import _data_parallel, _gather, settled, _comm_device  # (the collectives of a multi-process fit)
 
 # %% auto #0
 __all__ = ['Throughput', 'model_blocks', 'ResidualStats', 'plot_depth', 'precise_bn', 'PreciseBN', 'WeightAverage',
@@ -54,7 +55,7 @@ class _FitEnd(Callback):
 
 # %% ../nbs/07_callbacks.ipynb #47a05933
 class Throughput(Callback):
-    "Log training images per second (`img_per_s`) and seconds per epoch (`epoch_s`) as columns beside the metrics."
+    "Log training images per second (`img_per_s`, of all processes of a data-parallel fit) and seconds per epoch (`epoch_s`) as columns beside the metrics."
     order = Recorder.order+2  # after the Recorder names its columns, before the progress bar prints them
     columns = ('img_per_s', 'epoch_s')
 
@@ -68,7 +69,8 @@ class Throughput(Callback):
     def before_epoch(self): self.n_imgs, self.train_s, self.t_epoch = 0, None, time.perf_counter()
     def before_train(self): _sync(self.model); self.t_train = time.perf_counter()
     def after_batch(self):
-        if self.training: self.n_imgs += find_bs(self.yb)
+        # (in a data-parallel fit the processes step together, each on its own batch: the job's images)
+        if self.training: self.n_imgs += find_bs(self.yb)*(num_distrib() if _data_parallel(self.learn) else 1)
     def after_train(self): _sync(self.model); self.train_s = time.perf_counter() - self.t_train
 
     def after_validate(self):
@@ -234,13 +236,23 @@ def _frozen_bn(learn, b):
     p = next(b.parameters(), None)
     return p is not None and not p.requires_grad and any(isinstance(cb, BnFreeze) for cb in learn.cbs)
 
+def _average_over_processes(bns, seen):
+    "Make the running statistics of `bns`, each process's average over its `seen` batches, the average over every process's batches."
+    ts = [t for b in bns for t in (b.running_mean, b.running_var) if t is not None]
+    flat = torch.cat([t.detach().double().flatten()*seen for t in ts] + [torch.tensor([float(seen)], dtype=torch.float64)]).to(_comm_device())
+    with settled(flat): torch.distributed.all_reduce(flat)
+    flat, total = (flat[:-1]/flat[-1]).cpu(), int(flat[-1])
+    for t, v in zip(ts, flat.split([t.numel() for t in ts])): t.copy_(v.view_as(t))
+    for b in bns:
+        if b.num_batches_tracked is not None: b.num_batches_tracked.fill_(total)
+
 def precise_bn(learn, n_batches=None, bns=None):
     "Recompute the running mean and variance of each BatchNorm in `bns` (default: all but those `BnFreeze` keeps) as the average over `n_batches` training batches (all: None), weights fixed."
     bns = [b for b in _bns(learn.model) if not _frozen_bn(learn, b)] if bns is None else list(bns)
     if not bns: return learn
     modes, moms = [m.training for m in learn.model.modules()], [b.momentum for b in bns]
     old = [{k: v.clone() for k, v in b.state_dict().items()} for b in bns]
-    ctx, cl = _bn_context(learn)
+    (ctx, cl), model = _bn_context(learn), get_model(learn.model)  # (not DDP's wrapper: no collective per batch)
     learn.model.eval()  # dropout and the like stay off: only the BatchNorms see batches as in training
     for b in bns: b.reset_running_stats(); b.momentum = None; b.train()  # momentum None: the plain average
     seen, finished, rng = 0, False, _rng_state(learn.dls)
@@ -250,7 +262,8 @@ def precise_bn(learn, n_batches=None, bns=None):
                 if n_batches is not None and i >= n_batches: break
                 xb = b[:getattr(learn.dls, 'n_inp', 1 if len(b) == 1 else len(b)-1)]  # as `Learner.one_batch` splits it
                 if cl: xb = [x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x for x in xb]
-                learn.model(*xb); seen += 1
+                model(*xb); seen += 1
+        if seen and _data_parallel(learn): _average_over_processes(bns, seen)  # each saw its shard: all of them, everywhere
         finished = True
     finally:
         _set_rng_state(rng, learn.dls)  # the pass drew the loader's shuffle and augmentations: a later fit sees the same data as without it
@@ -702,7 +715,9 @@ class Checkpoint(Callback):
         for cb, hps in zip(self.learn.cbs.filter(lambda c: isinstance(c, ParamScheduler)), st['hps']):
             for k, v in hps.items(): cb.hps[k] = list(v)
         self.learn.train_iter = st['train_iter']
-        self.saved_state, self.skip_to, self.rng = st, epoch+1, st['rng']
+        rngs = st.get('rngs')  # (each process its own, where a data-parallel fit saved them all)
+        self.saved_state, self.skip_to = st, epoch+1
+        self.rng = rngs[rank_distrib()] if rngs and len(rngs) == num_distrib() else st['rng']
         self.epoch_times, self.resumed_from = list(st['epoch_times']), epoch
         print(f"Resuming from {model_file}: epochs 0 to {epoch} done, {self.n_epoch-epoch-1} to go.")
 
@@ -713,7 +728,7 @@ class Checkpoint(Callback):
         self.replayed = True
         raise CancelEpochException
 
-    def _train_state(self):
+    def _train_state(self, rngs=None):
         rec = self.recorder
         scheds = self.learn.cbs.filter(lambda c: isinstance(c, ParamScheduler))
         scaler = getattr(self.learn, 'scaler', None)
@@ -725,17 +740,19 @@ class Checkpoint(Callback):
                     losses=_plain_tensor(torch.stack(list(rec.losses)) if len(rec.losses) else torch.zeros(0)),
                     smooth_count=rec.smooth_loss.count, smooth_val=_plain_tensor(rec.smooth_loss.val),
                     hps=[{k: [float(v) for v in vs] for k, vs in cb.hps.items()} for cb in scheds],
-                    train_iter=self.train_iter, epoch_times=self.epoch_times, rng=_rng_state(self.dls),
+                    train_iter=self.train_iter, epoch_times=self.epoch_times, rng=_rng_state(self.dls), rngs=rngs,
                     scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None,
                     cbs={k: cb.state_dict() for k, cb in _stateful_cbs(self.learn, self).items()})
 
     def _save(self):
         self.epoch_times.append(time.perf_counter() - self.t_epoch)
+        # (each process of a data-parallel fit draws its own augmentations: the first saves every process's generators)
+        rngs = _gather(_rng_state(self.dls)) if _data_parallel(self.learn) else None
         if rank_distrib(): return  # in multi-process training the first process saves for all
         self.dir.mkdir(parents=True, exist_ok=True)
         model_file = self.dir/f'{self.series}_{self.epoch}.pth'
         with atomic_write(model_file) as f: save_model(f, self.model, self.opt, with_opt=True)
-        with atomic_write(_state_file(model_file)) as f: torch.save(self._train_state(), f)
+        with atomic_write(_state_file(model_file)) as f: torch.save(self._train_state(rngs), f)
         self.last_saved = model_file
         if self.keep:
             for e, f in checkpoint_files(self.dir, self.series).items():

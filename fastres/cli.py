@@ -505,6 +505,8 @@ def train_runs(arch=None, dataset='imagenette', data=None, size=128, bs=64, n_pe
                                   act, precision, hparams=hparams | dict(seed=seed+i), label=f"{out.name}/{name}",
                                   blur_pool=blur_pool, self_attention=self_attention, shortcut=shortcut,
                                   precise_bn=precise_bn, blur_conv=blur_conv, finetune=src)
+            # each process its own random numbers (crops, flips, MixUp), the model built alike (rank 0's draws the shuffle)
+            if world > 1: set_seed(seed + i + 10_000*rank_distrib())
             if weights.exists():  # trained: in an earlier session that stopped before exporting, or before runs were exported
                 get_model(learn.model).load_state_dict(torch.load(weights, map_location='cpu'))
                 learn.unfreeze()  # (as a fine-tuning ends)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #69abdac7
 from __future__ import annotations
-import difflib
+import difflib, reprlib
 from torch import nn
 from fastcore.basics import *
 
@@ -29,14 +29,19 @@ def arch_names():
     return list(ARCHS)
 
 def get_arch(arch):
-    "The constructor for `arch`: a registered name, or any callable returned unchanged (not a model already built)."
+    "The constructor for `arch`: a registered name (a typo, whatever its case, gets the close names), or any callable returned unchanged (not a model already built)."
     if isinstance(arch, nn.Module):  # (a model is callable too, but calling it runs it on its arguments)
         raise FastresError(f"An architecture is a registered name or a model constructor, not a model already built "
                            f"({type(arch).__name__}). To train a model you built, use fastai's `Learner(dls, model)` "
                            "(and fastres's `.set_precision()` on it for the fastest precision).")
     if callable(arch): return arch
+    if not isinstance(arch, str):
+        raise FastresError(f"An architecture is a registered name (a string, such as 'xresnet50') or a model constructor, not a "
+                           f"{type(arch).__name__} ({reprlib.repr(arch)}). Pass one name, such as 'xresnet50'; arch_names() lists them.")
     if arch in ARCHS: return ARCHS[arch]
-    close = difflib.get_close_matches(str(arch), ARCHS, n=3, cutoff=0.6)
+    lower = {}  # compared in lower case, so that 'XResNet50' gets 'xresnet50' first (difflib counts a case change as a typo)
+    for n in ARCHS: lower.setdefault(n.lower(), []).append(n)
+    close = [n for k in difflib.get_close_matches(arch.lower(), lower, n=3, cutoff=0.6) for n in lower[k]][:3]
     hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
     raise FastresError(f"Unknown architecture {arch!r}.{hint} Valid names: {', '.join(ARCHS) or '(none registered)'}.")
 

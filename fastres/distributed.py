@@ -64,6 +64,11 @@ def _all_gather(x, axis=0):
     with settled(x, *res): torch.distributed.all_gather(res, x)
     return torch.cat(res, dim=axis)
 
+def _data_parallel(learn):
+    "Whether `learn` is in a data-parallel fit: several processes, each training on its shard (inside `ddp_ctx`)."
+    return (DistributedDL is not None and num_distrib() > 1 and torch.distributed.is_initialized()
+            and isinstance(getattr(learn.dls, 'train', None), DistributedDL))
+
 _ddp_learners = weakref.WeakSet()  # learners between fastai's `to_distributed` and `detach_distributed` (in `distrib_ctx`)
 
 def _maybe_gather(x, axis=0):
@@ -103,6 +108,14 @@ def _rng(self):
     "The random generator that shuffles the wrapped loader (the first process's draws the order of every epoch)."
     return self.dl.rng
 
+def _shard_len(self):
+    "The number of batches this process's shard yields: ceil(n/processes) items, in batches of `bs` (the last dropped with `drop_last`)."
+    # (fastai's divides the whole loader's batch count, too many with drop_last: its schedules then stopped short of their end)
+    n, bs = self.dl.n, self.dl.bs
+    if n is None or bs is None: return -(-len(self.dl)//self.world_size)  # (fastai's)
+    m = -(-n//self.world_size)
+    return m//bs if self.drop_last else -(-m//bs)
+
 def _tracked(method, add):
     "fastai's `Learner.to_distributed`/`detach_distributed` (`method`), noting which learners are data-parallel."
     @functools.wraps(method)
@@ -114,6 +127,7 @@ def _tracked(method, add):
 
 if DistributedDL is not None:
     DistributedDL._broadcast, DistributedDL.rng, DistributedDL._to_detach = _broadcast, property(_rng), _dl_to_detach
+    DistributedDL.__len__ = _shard_len
     _wrap_fastai(Learner, 'to_distributed', _tracked, True)
     _wrap_fastai(Learner, 'detach_distributed', _tracked, False)
 fastai.torch_core.maybe_gather = _maybe_gather  # what fastai's `to_detach` gathers the metrics' and the losses' tensors with
@@ -165,28 +179,32 @@ def rank0_stdout():
 
 # %% ../nbs/09_distributed.ipynb #180589e3
 def weights_digest(model):
-    "SHA-256 of `model`'s parameters (names, shapes and exact values): equal digests mean bit-identical weights."
+    "SHA-256 of `model`'s parameters and buffers (names, shapes and exact values): equal digests mean bit-identical weights and statistics."
     h = hashlib.sha256()
-    for name, p in get_model(model).named_parameters():
+    for name, p in get_model(model).state_dict(keep_vars=True).items():  # (BatchNorm's running statistics too)
         t = p.detach().cpu()
         h.update(f'{name}{tuple(t.shape)}{t.dtype}'.encode())
         h.update(t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())  # (flat: channels_last 1×1 kernels count as contiguous)
     return h.hexdigest()
 
 # %% ../nbs/09_distributed.ipynb #047b09aa
-def shard_report(shards, n):
-    "How the index lists `shards` (one per process) split an epoch of `n` items: sizes, items shared, items covered."
+def shard_report(shards, n, bs=None, drop_last=False):
+    "How the index lists `shards` (one per process) split an epoch of `n` items: sizes, items shared, items covered, and items trained (in batches of `bs`, the last dropped with `drop_last`)."
     sets = [set(s) for s in shards]
     shared = sum(len(a & b) for i, a in enumerate(sets) for b in sets[i+1:])
-    return dict(sizes=[len(s) for s in shards], shared=shared, covered=len(set().union(*sets)), n=n)
+    batched = [s[:len(s)//bs*bs] if drop_last and bs else s for s in shards]
+    return dict(sizes=[len(s) for s in shards], shared=shared, covered=len(set().union(*sets)), n=n,
+                trained=len(set().union(*map(set, batched))))
 
 class ShardCheck(Callback):
-    "Check that each process of a multi-process fit trains on its own shard of every epoch and that all end with the same weights."
+    "Check that each process of a multi-process fit trains on its own shard of every epoch, draws its own random numbers, and that all end with the same weights."
     order = 12  # after fastai's `DistributedTrainer` (11) wraps the loaders and before it unwraps the model
     report = None  # the last data-parallel fit's
     def before_fit(self):
         self.active = num_distrib() > 1 and torch.distributed.is_initialized() and not hasattr(self.learn, 'lr_finder')
         self.epochs = []
+        # (the random numbers the processes will draw: augmentations, dropout, MixUp; the same seed in each makes them alike)
+        if self.active: self.rng = hashlib.sha256(torch.get_rng_state().numpy().tobytes()).hexdigest()[:16]
 
     def before_train(self):
         "Record the indices the training loader draws this epoch."
@@ -200,18 +218,22 @@ class ShardCheck(Callback):
             dl.get_idxs, dl._shard_check = recording_get_idxs, True
 
     def after_train(self):
-        if self.active and self.idxs is not None: self.epochs.append(shard_report(_gather(self.idxs), self.learn.dl.n))
+        dl = self.learn.dl
+        if self.active and self.idxs is not None: self.epochs.append(shard_report(_gather(self.idxs), dl.n, dl.bs, dl.drop_last))
 
     def after_fit(self):
         # no epoch trained data-parallel: a `validate` or `get_preds` (they run `after_fit` too), a fit outside `ddp_ctx`
         # (a process on its own, that must not wait for the others) or one that trained nothing. The last report stays.
         if not (self.active and self.epochs): return
-        digests = _gather(weights_digest(self.model))
+        digests, rngs = zip(*_gather((weights_digest(self.model), self.rng)))
         n_extra = [e['sizes'][0]*len(e['sizes']) - e['n'] for e in self.epochs]
         self.report = dict(world_size=num_distrib(), backend=torch.distributed.get_backend(), epochs=self.epochs,
                            disjoint=all(e['shared'] <= x and e['covered'] == e['n'] for e, x in zip(self.epochs, n_extra)),
-                           weights=digests, in_sync=len(set(digests)) == 1)
+                           weights=list(digests), in_sync=len(set(digests)) == 1, own_rng=len(set(rngs)) == len(rngs))
         if not self.report['in_sync']: warn(f"The processes ended with different weights: {digests}")
         if not self.report['disjoint']: warn(f"The processes did not train on disjoint shards: {self.epochs}")
+        if not self.report['own_rng']: warn(
+            "The processes drew the same random numbers (the same seed in each), so they augmented their batches alike: "
+            "seed each one apart after building the model, as fastres_train does: set_seed(seed + rank_distrib()).")
         for cb in self.learn.cbs:  # into the run's record, where there is one
             if type(cb).__name__ == 'ExperimentLog': cb.hparams = {**(cb.hparams or {}), 'distributed': self.report}

@@ -14,8 +14,28 @@ from .xresnet import _batch_problem
 __all__ = ['model_input', 'model_flops', 'model_summary', 'compare_archs']
 
 # %% ../nbs/04_summary.ipynb #e53d74c1
-def _first_conv(model):
-    return next((m for m in model.modules() if isinstance(m, nn.modules.conv._ConvNd)), None)
+class _Found(BaseException):  # (not an Exception: a forward that catches its layers' errors, as ResNet's, lets it through)
+    "Stops a forward at the first conv that runs, which it carries."
+
+def _first_conv(model, x=None):
+    "The first conv of `model` that runs on `x` (a forward stopped there), or the first it registers if there is no `x` or none runs."
+    convs = [m for m in model.modules() if isinstance(m, nn.modules.conv._ConvNd)]
+    if x is not None and len(convs) > 1:  # (modules are registered in any order: a head may be set before the stem)
+        def stop(m, inp): raise _Found(m)
+        handles = [c.register_forward_pre_hook(stop) for c in convs]
+        try: _run(model, x)
+        except _Found as f: return f.args[0]
+        except Exception: pass  # (layers before the first conv fail on `x`: the forward that counts says why)
+        finally:
+            for h in handles: h.remove()
+    return convs[0] if convs else None
+
+def _check_lazy(model):
+    "Refuse `model` if it has lazy layers (such as `nn.LazyConv2d`) without weights yet: their sizes, so its input and cost, are unknown."
+    lazy = [f"{n or 'itself'}: {type(m).__name__}" for n, m in model.named_modules()
+            if isinstance(m, nn.modules.lazy.LazyModuleMixin) and m.has_uninitialized_params()]
+    if lazy: raise FastresError(f"{type(model).__name__} has lazy layers not initialised yet ({', '.join(lazy[:3])}"
+                                f"{', ...' if len(lazy) > 3 else ''}): run one batch through it first (`model(x)`), then count it.")
 
 def _as_model(model):
     "`model` itself, or the model an architecture's name or constructor builds with its defaults (on the meta device: shapes only)."
@@ -30,27 +50,34 @@ def _size(x_or_size):
     return [int(d) for d in size]
 
 def _check_batch(model, x):
-    "`x` checked to be a batch the first conv of `model` can take (02's check; any other model: its own forward knows what it takes)."
-    if problem := _batch_problem(x, _first_conv(model)):
+    "`x` checked to be a batch the first conv that runs in `model` can take (02's check; any other model: its own forward knows what it takes)."
+    if problem := _batch_problem(x, _first_conv(model, x)):
         raise FastresError(f"The example input does not fit the model. {problem} (A size such as 224 works too.)")
     return x
 
+def _full_size(size, conv):
+    "`size` for the data of `conv`: an int is square images with its input channels; a size without a batch dimension, one image."
+    nd = len(conv.kernel_size)  # spatial dimensions of the data
+    if len(size) == 1: size = [conv.in_channels] + size*nd
+    return [1] + size if len(size) == nd+1 else size
+
 def model_input(model, x_or_size):
-    "A batch for `model`: `x` itself (checked to fit its first conv), or zeros of `size` (an int: square images; no batch dimension: one image)."
-    conv, p = _first_conv(model), next(model.parameters(), None)
+    "A batch for `model`: `x` itself (checked to fit the first conv that runs), or zeros of `size` (an int: square images; no batch dimension: one image)."
+    _check_lazy(model)
+    p = next(model.parameters(), None)
+    zeros = lambda size: torch.zeros(size, device=p.device if p is not None else None, dtype=p.dtype if p is not None else None)
     if isinstance(x_or_size, Tensor):  # (a model built on the meta device, as from a name, counts the shapes of a meta copy)
         return _check_batch(model, x_or_size.to('meta') if p is not None and p.is_meta else x_or_size)
-    size = _size(x_or_size)
+    size, conv = _size(x_or_size), _first_conv(model)
     if conv is not None:
-        nd = len(conv.kernel_size)  # spatial dimensions of the data
-        if len(size) == 1: size = [conv.in_channels] + size*nd
-        if len(size) == nd+1: size = [1] + size
+        conv = _first_conv(model, zeros(_full_size(size, conv)))  # (sized for the first conv registered, to find the first that runs)
+        nd, size = len(conv.kernel_size), _full_size(size, conv)
         if len(size) != nd+2 or size[1] != conv.in_channels:
             other = (f"; or, for {size[1]}-channel images, a model built for them (c_in={size[1]}: `xresnet18(c_in={size[1]})`, "
                      f"`compare_archs(archs, c_in={size[1]})`)") if len(size) == nd+2 else ''
             raise FastresError(f"Input size {tuple(x_or_size) if is_listy(x_or_size) else x_or_size} does not fit a model whose first "
                                f"conv takes {conv.in_channels} channels in {nd}-d: pass e.g. ({conv.in_channels}, {', '.join(['224']*nd)}){other}.")
-    return torch.zeros(size, device=p.device if p is not None else None, dtype=p.dtype if p is not None else None)
+    return zeros(size)
 
 def _run(model, x):
     "Forward `x` through `model` in eval mode without gradients, restoring each module's training mode after."
@@ -115,13 +142,29 @@ def _label(f):
         return f"{_label(f.func)}({', '.join(args)})"
     return getattr(f, '__name__', None) or str(f)
 
-def compare_archs(archs, x_or_size=224, n_out=1000, c_in=3, meta=True, **kwargs):
-    "DataFrame of parameters, FLOPs and MACs on `x_or_size` for each of `archs` (names, constructors or models; or one of them)."
+def _shapes(out):
+    "The shape of `out`, or of each tensor in it: a dict (as torchvision's segmentation models return) or a tuple (as an LSTM's)."
+    if isinstance(out, Tensor): return tuple(out.shape)
+    if isinstance(out, dict): return {k: _shapes(v) for k, v in out.items()}
+    if isinstance(out, (list, tuple)): return [_shapes(o) for o in out]  # (a list: not read as one shape)
+    return type(out).__name__
+
+def compare_archs(archs, x_or_size=224, n_out=None, c_in=None, meta=None, **kwargs):
+    "DataFrame of parameters, FLOPs, MACs and output shape on `x_or_size` for each of `archs` (names, constructors or models; or one of them); `n_out` (1000), `c_in` (3), `meta` (True) and `kwargs` build the names and constructors, and are refused with models only (warned about with some)."
     if isinstance(archs, str) or callable(archs): archs = [archs]  # one architecture (a name is iterable, a model callable)
     try: items = list(archs)
     except TypeError: items = []  # None, a number...
     if not items: raise FastresError(f"compare_archs needs one or more architectures (names, constructors or models), such as "
                                      f"['resnet18', 'resnet50'], not {archs!r}.")
+    # (the defaults are None, so that one given, which cannot change a model already built, is told apart from the default)
+    given = [f'{k}={v!r}' for k, v in dict(n_out=n_out, c_in=c_in, meta=meta, **kwargs).items() if v is not None]
+    if given and (models := [type(a).__name__ for a in items if isinstance(a, nn.Module)]):
+        said = (f"{', '.join(given)} build the architectures compare_archs is given by name or constructor; a model is compared as it "
+                f"was built, so they do not apply to {', '.join(models)}")
+        if len(models) == len(items): raise FastresError(f"{said}, and there is nothing else: leave them out, or build the models with "
+                                                         "them (such as xresnet18(n_out=10, c_in=1)).")
+        warnings.warn(said + '.')
+    n_out, c_in, meta = ifnone(n_out, 1000), ifnone(c_in, 3), ifnone(meta, True)
     rows = []
     for a in items:
         if isinstance(a, nn.Module): name, m = type(a).__name__, a  # (a model is compared as it was built: n_out, c_in are its own)
@@ -137,7 +180,7 @@ def compare_archs(archs, x_or_size=224, n_out=1000, c_in=3, meta=True, **kwargs)
                                    "or a name from arch_names().") from None
         out, counter = _count(m, model_input(m, x_or_size))
         rows.append(dict(arch=name, params=sum(p.numel() for p in m.parameters()), flops=counter.get_total_flops(),
-                         output=tuple(out.shape)))
+                         output=_shapes(out)))
     seen = {}  # (rows of one name, such as two models of one class, are numbered: ResNet, ResNet (2))
     for r in rows:
         n = seen[r['arch']] = seen.get(r['arch'], 0) + 1

@@ -233,6 +233,7 @@ def test_two_processes_with_torchrun(tmp_path):
     # The two processes drew different halves of every epoch of the 200 training images...
     assert [e['sizes'] for e in dist['epochs']] == [[100, 100]] * 2
     assert all(e['shared'] == 0 and e['covered'] == e['n'] == 200 for e in dist['epochs'])
+    assert dist['own_rng']  # each process its own random numbers: its own crops, flips and MixUp weights
     # ... and ended with identical weights, which are those saved.
     from fastres import resnet20, weights_digest
     model = resnet20(n_out=10)
