@@ -680,7 +680,9 @@ class Checkpoint(Callback):
         if st['n_epoch'] != self.n_epoch:
             refuse(f"{st['n_epoch']} epochs, this fit has {self.n_epoch}", "Resume with the same number of epochs: the schedule depends on it")
         if st['n_iter'] != len(self.dls.train):
-            refuse(f"{st['n_iter']} batches per epoch, this fit has {len(self.dls.train)}", "Resume with the same data and batch size")
+            refuse(f"{st['n_iter']} batches per epoch, this fit has {len(self.dls.train)}", "Resume with the same data and batch size"
+                   + (" (a multi-process fit saved before fastres counted each process's batches, in December 2026, counted one "
+                      "more with drop_last: it cannot resume)" if _data_parallel(self.learn) and st['n_iter'] == len(self.dls.train)+1 else ""))
         if st['metric_names'] != list(self.recorder.metric_names):
             refuse(f"the columns {st['metric_names'][1:]}, this fit logs {list(self.recorder.metric_names)[1:]}",
                    "Resume with the same metrics and logging callbacks")

@@ -306,7 +306,8 @@ def _fingerprint(items, presize, method, decode=PILImage.create, files=None):
     h = hashlib.sha1(f'v{_CACHE_VERSION} {presize} {method}\n'.encode())
     # fastai's own image decoding adds nothing (the file name tells PILImage and PILImageBW apart by their channels): the
     # key of a cache of files is then what it was before the pipeline counted, and caches built then stay valid.
-    if (steps := _steps(decode)) != ['PILBase.create']: h.update(f'{steps}\n'.encode())
+    # (`open_image`, which `imagenet_block` opens images with, is that decoding, naming a broken file)
+    if (steps := _steps(decode)) not in (['PILBase.create'], ['open_image']): h.update(f'{steps}\n'.encode())
     for o, f in zip(items, ifnone(files, _resolve(items, decode))):
         h.update(str(o).encode())
         if f is not None and str(f) != str(o): h.update(f' -> {f}'.encode())  # (names under another folder: another dataset)

@@ -111,8 +111,8 @@ def _rng(self):
 def _shard_len(self):
     "The number of batches this process's shard yields: ceil(n/processes) items, in batches of `bs` (the last dropped with `drop_last`)."
     # (fastai's divides the whole loader's batch count, too many with drop_last: its schedules then stopped short of their end)
-    n, bs = self.dl.n, self.dl.bs
-    if n is None or bs is None: return -(-len(self.dl)//self.world_size)  # (fastai's)
+    n, bs = self.dl.n, self.dl.bs  # (a loader with a length of its own, as fastai's PartialDL, keeps fastai's count)
+    if n is None or bs is None or type(self.dl).__len__ is not DataLoader.__len__: return -(-len(self.dl)//self.world_size)
     m = -(-n//self.world_size)
     return m//bs if self.drop_last else -(-m//bs)
 
@@ -182,6 +182,7 @@ def weights_digest(model):
     "SHA-256 of `model`'s parameters and buffers (names, shapes and exact values): equal digests mean bit-identical weights and statistics."
     h = hashlib.sha256()
     for name, p in get_model(model).state_dict(keep_vars=True).items():  # (BatchNorm's running statistics too)
+        if not isinstance(p, Tensor): continue  # (a module's extra state, `get_extra_state`)
         t = p.detach().cpu()
         h.update(f'{name}{tuple(t.shape)}{t.dtype}'.encode())
         h.update(t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())  # (flat: channels_last 1×1 kernels count as contiguous)
@@ -202,12 +203,13 @@ class ShardCheck(Callback):
     report = None  # the last data-parallel fit's
     def before_fit(self):
         self.active = num_distrib() > 1 and torch.distributed.is_initialized() and not hasattr(self.learn, 'lr_finder')
-        self.epochs = []
-        # (the random numbers the processes will draw: augmentations, dropout, MixUp; the same seed in each makes them alike)
-        if self.active: self.rng = hashlib.sha256(torch.get_rng_state().numpy().tobytes()).hexdigest()[:16]
+        self.epochs, self.rng = [], None
 
     def before_train(self):
-        "Record the indices the training loader draws this epoch."
+        "Record the indices the training loader draws this epoch (and, in the first one trained, the generator it starts from)."
+        # (the random numbers the processes will draw: augmentations, dropout, MixUp; the same seed in each makes them alike.
+        # Taken here, not at the fit's start: a resumed fit's `Checkpoint` restores each process's generators before it)
+        if self.active and self.rng is None: self.rng = hashlib.sha256(torch.get_rng_state().numpy().tobytes()).hexdigest()[:16]
         dl, self.idxs = self.learn.dl, None
         if not self.active or DistributedDL is None or not isinstance(dl, DistributedDL): return
         if not getattr(dl, '_shard_check', False):

@@ -127,11 +127,12 @@ def with_blur_pool(model, **kwargs):
     "`model` with each `nn.MaxPool2d` replaced by a `MaxBlurPool(**kwargs)` of the same stride (in place; returned for chaining)."
     # (Zhang's windows, not the pool's: the output is ceil(size/stride), as for MaxPool2d(3, 2, padding=1), where a
     # pool that rounds down, such as MaxPool2d(2), gives one less at odd sizes)
-    for name, m in list(model.named_modules()):
-        if not isinstance(m, nn.MaxPool2d): continue
-        s = (m.stride,)*2 if isinstance(m.stride, int) else tuple(m.stride)
+    pools = [(n, m, (m.stride,)*2 if isinstance(m.stride, int) else tuple(m.stride))  # (a pool used in two places: both)
+             for n, m in model.named_modules(remove_duplicate=False) if isinstance(m, nn.MaxPool2d)]
+    for name, m, s in pools:  # (all checked before any is replaced: a refused model is left as it was)
         if s[0] != s[1]: raise FastresError(
             f"with_blur_pool: {name} is {m}, whose strides differ, and a MaxBlurPool has one: replace it by hand.")
+    for name, m, s in pools:
         if not name: return MaxBlurPool(stride=s[0], **kwargs)  # (the model is a pool)
         parent, _, attr = name.rpartition('.')
         setattr(model.get_submodule(parent), attr, MaxBlurPool(stride=s[0], **kwargs))

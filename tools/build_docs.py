@@ -257,9 +257,10 @@ class Site:
         if d.exists() and not d.is_dir(): raise SystemExit(f"build_docs: --dest {self.dest} is a file: pass a folder for the site.")
         if d in (ROOT, *ROOT.parents) or d == Path(self.nbs_path).resolve() or d in Path(self.nbs_path).resolve().parents:
             raise SystemExit(f"build_docs: --dest {self.dest} holds the repository or its notebooks: pass a folder of its own, such as docs.")
-        if d.is_dir() and any(d.iterdir()) and not ((d/'.nojekyll').is_file() and (d/'site_libs'/'site.css').is_file()):
+        built = (d/'site_libs').is_dir() and (d/'search.json').is_file()  # (a site of this script's or of nbdev_docs's)
+        if d.is_dir() and any(d.iterdir()) and not built:
             raise SystemExit(f"build_docs: --dest {self.dest} is a folder with files of its own, and the site replaces the "
-                             "whole folder: pass a new or empty folder (or one this script built).")
+                             "whole folder: pass a new or empty folder (or a site this script or nbdev_docs built).")
 
     def build(self, proc_nbs):
         t = Template((THEME/'page.html').read_text(encoding='utf-8'))
