@@ -67,10 +67,12 @@ class Throughput(Callback):
         self.recorder.metric_names = L(names[:i] + list(self.columns) + names[i:])
 
     def before_epoch(self): self.n_imgs, self.train_s, self.t_epoch = 0, None, time.perf_counter()
-    def before_train(self): _sync(self.model); self.t_train = time.perf_counter()
-    def after_batch(self):
+    def before_train(self):
         # (in a data-parallel fit the processes step together, each on its own batch: the job's images)
-        if self.training: self.n_imgs += find_bs(self.yb)*(num_distrib() if _data_parallel(self.learn) else 1)
+        self.procs = num_distrib() if _data_parallel(self.learn) else 1
+        _sync(self.model); self.t_train = time.perf_counter()
+    def after_batch(self):
+        if self.training: self.n_imgs += find_bs(self.yb)*self.procs
     def after_train(self): _sync(self.model); self.train_s = time.perf_counter() - self.t_train
 
     def after_validate(self):
