@@ -456,7 +456,7 @@ def _run_folder(weights):
     return src.parent if src.name == 'checkpoints' else src
 
 def _default_out(opts):
-    "`fastres_train`'s run folder when --out is not given: runs/<dataset>-<arch>-<size>px, and -from-<run> when fine-tuning one."
+    "`fastres_train`'s run folder when --out is not given: runs/<dataset, or the --data folder's name>-<arch>-<size>px, and -from-<run> when fine-tuning one."
     name = f"{opts['dataset'] if opts.get('data') is None else Path(opts['data']).name}-{opts['arch']}-{opts['size']}px"
     if opts.get('finetune') is not None:  # (and the file's name where it is not the run's only model.pth)
         src = Path(opts['finetune'])
@@ -554,7 +554,7 @@ def fastres_train(
     precision:Param("auto (fastest on this device), fp32, bf16 or fp16", str)='auto',
     seed:Param("Random seed", int)=42,
     runs:Param("Number of runs (seeds seed, seed+1, ...)", int)=1,
-    out:Param("Run folder (default: runs/<dataset>-<arch>-<size>px, and -from-<run> with --finetune)", str)=None,
+    out:Param("Run folder (default: runs/<dataset or --data folder name>-<arch>-<size>px, and -from-<run> with --finetune)", str)=None,
     resume:Param("Continue the run in --out from its last checkpoint", store_true)=False,
     keep:Param("Checkpoints to keep (the newest)", int)=1,
     presize:Param("Size the images are resized to before cropping (default: 1.25 x size)", int)=None,
