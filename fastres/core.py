@@ -82,3 +82,13 @@ def _wrap_fastai(owner, name, wrap, *args):
     new._fastai = f
     setattr(owner, name, new)
 
+
+# %% ../nbs/00_core.ipynb #12ff8506
+class _KeptAttrs:
+    "The attributes of `objs` (classes or modules) as they are now; `restore` puts them back, undoing what was set, replaced or added since."
+    def __init__(self, *objs): self.kept = [(o, dict(vars(o))) for o in objs]
+    def restore(self):
+        for o, attrs in self.kept:
+            for k in set(vars(o)) - set(attrs): delattr(o, k)
+            for k, v in attrs.items():
+                if vars(o).get(k, attrs) is not v: setattr(o, k, v)

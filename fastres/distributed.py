@@ -108,11 +108,16 @@ def _rng(self):
     "The random generator that shuffles the wrapped loader (the first process's draws the order of every epoch)."
     return self.dl.rng
 
+def _epoch_items(dl):
+    "How many items `dl` draws in an epoch: all `n`, or fastai's `PartialDL`'s `partial_n` of them."
+    return getattr(dl, 'partial_n', None) or dl.n
+
 def _shard_len(self):
     "The number of batches this process's shard yields: ceil(n/processes) items, in batches of `bs` (the last dropped with `drop_last`)."
     # (fastai's divides the whole loader's batch count, too many with drop_last: its schedules then stopped short of their end)
-    n, bs = self.dl.n, self.dl.bs  # (a loader with a length of its own, as fastai's PartialDL, keeps fastai's count)
-    if n is None or bs is None or type(self.dl).__len__ is not DataLoader.__len__: return -(-len(self.dl)//self.world_size)
+    n, bs, own_len = _epoch_items(self.dl), self.dl.bs, type(self.dl).__len__ is not DataLoader.__len__
+    # (a loader with a length of its own whose items per epoch aren't known keeps fastai's count)
+    if n is None or bs is None or (own_len and not hasattr(self.dl, 'partial_n')): return -(-len(self.dl)//self.world_size)
     m = -(-n//self.world_size)
     return m//bs if self.drop_last else -(-m//bs)
 
@@ -161,12 +166,36 @@ def _device_type(learn):
     dev = getattr(learn.dls, 'device', None)
     return torch.device(dev).type if dev is not None else next(learn.model.parameters()).device.type
 
+def _grad_like_param(p):
+    "Give `p.grad` the strides of `p` where they differ only in dimensions of size 1 (the same memory: a 1x1 kernel's)."
+    g = p.grad
+    if g is not None and g.stride() != p.stride() and all(a == b for n, a, b in zip(g.shape, g.stride(), p.stride()) if n != 1):
+        p.grad = g.as_strided(g.shape, p.stride()).detach()  # (not a view: fastai's `zero_grad` detaches it in place)
+
+class _GradsLikeParams(Callback):
+    "In each fit, every trainable 4-d parameter's gradient, once accumulated, takes its parameter's strides (`_grad_like_param`)."
+    def before_fit(self):
+        self.after_fit()  # (those of a fit that stopped on an error)
+        self.hooks = [p.register_post_accumulate_grad_hook(_grad_like_param) for p in self.learn.model.parameters()
+                      if p.ndim == 4 and p.requires_grad]  # (as fastai's freezing leaves them in this fit)
+    def after_fit(self):
+        for h in getattr(self, 'hooks', []): h.remove()
+        self.hooks = []
+
+@contextlib.contextmanager
+def _in_ddp(learn, sync_bn, **kwargs):
+    # DDP copies each gradient into a bucket laid out like its parameter, and warns (once per process) that this "may
+    # impair performance" where the strides differ. A channels-last 1x1 kernel's gradient differs only in the strides of
+    # its size-1 dimensions (the same memory), as oneDNN or the tuned convolutions return it: given its parameter's
+    # strides, it raises no warning, which would name no real cost.
+    with learn.added_cbs(_GradsLikeParams()), learn.distrib_ctx(sync_bn=sync_bn, **kwargs) as res: yield res
+
 @patch
 def ddp_ctx(self:Learner, sync_bn=None, **kwargs):
     "fastai's `distrib_ctx` set up for this device when launched with several processes (`SyncBatchNorm` on CUDA); otherwise nothing."
     if num_distrib() <= 1: return contextlib.nullcontext(self)
     init_distributed()
-    return self.distrib_ctx(sync_bn=ifnone(sync_bn, _device_type(self) == 'cuda'), **kwargs)
+    return _in_ddp(self, ifnone(sync_bn, _device_type(self) == 'cuda'), **kwargs)
 
 # %% ../nbs/09_distributed.ipynb #79cfc546
 @contextlib.contextmanager

@@ -224,8 +224,11 @@ def test_two_processes_with_torchrun(tmp_path):
                           *SMALL, '--n_per_class', '20,10', '--epochs', '2', '--out', str(out)],
                          capture_output=True, text=True, env=ENV, timeout=240)
     assert res.returncode == 0, res.stderr[-3000:]
+    # (DDP's warning that gradient strides differ from its buckets', for the 1x1 kernels: given their parameters' strides)
+    assert 'Grad strides do not match' not in res.stderr, res.stderr[-3000:]
     # Only the first process prints: one table of epochs, one results table, one record.
-    assert res.stdout.count('train_loss') == 2 and res.stdout.count('label') == 1, res.stdout
+    # (stderr too: once in ~13 runs under load, stdout held only the first line, with exit code 0)
+    assert res.stdout.count('train_loss') == 2 and res.stdout.count('label') == 1, res.stdout + res.stderr[-3000:]
     assert 'in 2 processes' in res.stdout
     rec = record(out)
     dist = rec['hparams']['distributed']
