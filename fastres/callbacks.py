@@ -16,6 +16,7 @@ from fastai.basics import *
 from fastai.callback.hook import ActivationStats, has_params
 from fastai.callback.schedule import ParamScheduler
 from fastai.callback.training import BnFreeze
+from fastai.callback.progress import ProgressCallback
 import fastai.layers
 from .core import *
 from .layers import ConvLayer, ResBlock
@@ -54,6 +55,10 @@ class _FitEnd(Callback):
     def last_validation(self): return self.active and self.trained and self.epoch == self.n_epoch - 1
 
 # %% ../nbs/07_callbacks.ipynb #47a05933
+def _short_seconds(write, i, log):
+    "fastai's progress-table `write`, with the seconds in column `i` printed with 2 decimals (6 fill the console column from 100 s on, running into `time`)."
+    write([f'{v:.2f}' if j == i and isinstance(v, float) else v for j, v in enumerate(log)])
+
 class Throughput(Callback):
     "Log training images per second (`img_per_s`, of all processes of a data-parallel fit) and seconds per epoch (`epoch_s`) as columns beside the metrics."
     order = Recorder.order+2  # after the Recorder names its columns, before the progress bar prints them
@@ -66,7 +71,11 @@ class Throughput(Callback):
         i = len(names) - (names[-1] == 'time')  # keep the Recorder's formatted time last
         self.recorder.metric_names = L(names[:i] + list(self.columns) + names[i:])
 
-    def before_epoch(self): self.n_imgs, self.train_s, self.t_epoch = 0, None, time.perf_counter()
+    def before_epoch(self):
+        self.n_imgs, self.train_s, self.t_epoch = 0, None, time.perf_counter()
+        write = self.learn.logger  # (the progress table's, once its before_fit has run; it puts back its own after the fit)
+        if self.run and getattr(write, '__func__', None) is ProgressCallback._write_stats:
+            self.learn.logger = partial(_short_seconds, write, list(self.recorder.metric_names).index('epoch_s'))
     def before_train(self):
         # (in a data-parallel fit the processes step together, each on its own batch: the job's images)
         self.procs = num_distrib() if _data_parallel(self.learn) else 1
