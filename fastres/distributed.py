@@ -109,15 +109,15 @@ def _rng(self):
     return self.dl.rng
 
 def _epoch_items(dl):
-    "How many items `dl` draws in an epoch: all `n`, or fastai's `PartialDL`'s `partial_n` of them."
-    return getattr(dl, 'partial_n', None) or dl.n
+    "How many items `dl` draws in an epoch: fastai's `PartialDL` its `partial_n` (or all `n`), a loader without a length of its own all `n`; None if unknown."
+    if hasattr(dl, 'partial_n'): return dl.partial_n or dl.n
+    return dl.n if type(dl).__len__ is DataLoader.__len__ else None
 
 def _shard_len(self):
     "The number of batches this process's shard yields: ceil(n/processes) items, in batches of `bs` (the last dropped with `drop_last`)."
     # (fastai's divides the whole loader's batch count, too many with drop_last: its schedules then stopped short of their end)
-    n, bs, own_len = _epoch_items(self.dl), self.dl.bs, type(self.dl).__len__ is not DataLoader.__len__
-    # (a loader with a length of its own whose items per epoch aren't known keeps fastai's count)
-    if n is None or bs is None or (own_len and not hasattr(self.dl, 'partial_n')): return -(-len(self.dl)//self.world_size)
+    n, bs = _epoch_items(self.dl), self.dl.bs
+    if n is None or bs is None: return -(-len(self.dl)//self.world_size)  # (unknown: fastai's count)
     m = -(-n//self.world_size)
     return m//bs if self.drop_last else -(-m//bs)
 
