@@ -764,21 +764,28 @@ def _folder_label(f, vocab):
 def _probs(learn, files, bs):
     with learn.no_bar(): return learn.get_preds(dl=learn.dls.test_dl(files, bs=bs))[0]
 
+def _readable_probs(learn, files, bs, chunk=16):
+    "`(probs, files, unreadable)`: the probabilities of the files PIL can decode, `chunk` batches at a time, so an unreadable file costs its chunk a second pass, not the whole list."
+    probs, kept, bad, n = [], [], [], chunk*bs
+    for part in (files[i:i+n] for i in range(0, len(files), n)):
+        try: probs.append(_probs(learn, part, bs))
+        except OSError:  # PIL's errors for a file it cannot decode (in a loader's worker too): find them, predict the others
+            found = list(verify_images(part))  # (fastai's: each file opened and decoded; in their order)
+            if not found: raise
+            bad += found; part = [f for f in part if f not in found]
+            if part: probs.append(_probs(learn, part, bs))
+        kept += part
+    return (torch.cat(probs) if probs else None), kept, bad
+
 def predict_table(learn, items, top=1, bs=64) -> pd.DataFrame:
     "A row per image of `items` (files or folders): `learn`'s `top` most probable classes with their probabilities, and `label`/`correct` where folders are named after classes."
     files, vocab = image_items(items), list(learn.dls.vocab)
     if not (is_whole(top) and 1 <= top <= len(vocab)):
         raise FastresError(f"{_arg('top')} must be between 1 and the {len(vocab)} classes, not {top}.")
     _check_positive(bs=bs)
-    bad = []
-    try: probs = _probs(learn, files, bs)
-    except OSError:  # PIL's errors for a file it cannot decode (in a loader's worker too): find them, predict the others
-        bad = list(verify_images(files))  # (fastai's: each file opened and decoded; in their order)
-        if not bad: raise
-        files = [f for f in files if f not in bad]
-        warnings.warn(f"{len(bad)} of the images cannot be read and were left out: {', '.join(map(str, bad))}")
-        if not files: raise FastresError("None of the images can be read.") from None
-        probs = _probs(learn, files, bs)
+    probs, files, bad = _readable_probs(learn, files, bs)
+    if bad: warnings.warn(f"{len(bad)} of the images cannot be read and were left out: {', '.join(map(str, bad))}")
+    if not files: raise FastresError("None of the images can be read.")
     p, i = probs.topk(top, dim=1)
     df = pd.DataFrame({'file': [str(f) for f in files]})
     for k in range(top):

@@ -84,11 +84,20 @@ def _wrap_fastai(owner, name, wrap, *args):
 
 
 # %% ../nbs/00_core.ipynb #12ff8506
+import types
+
+def _from_main(v):
+    "Whether `v` was defined in `__main__` (the notebook or script running), not in an imported module; any value but a function, class or property counts as `__main__`'s."
+    f = getattr(v, 'fget', None) or getattr(v, '__func__', None) or v  # a property's getter, a classmethod's function
+    return not isinstance(f, (types.FunctionType, type)) or f.__module__ == '__main__'
+
 class _KeptAttrs:
-    "The attributes of `objs` (classes or modules) as they are now; `restore` puts them back, undoing what was set, replaced or added since."
+    "The attributes of `objs` (classes or modules) as they are now; `restore` puts them back, undoing what was set or replaced since, and what `__main__` added."
     def __init__(self, *objs): self.kept = [(o, dict(vars(o))) for o in objs]
     def restore(self):
         for o, attrs in self.kept:
-            for k in set(vars(o)) - set(attrs): delattr(o, k)
+            # a module imported since (fastai's own @patch) keeps what it added: it is not imported a second time to add it again
+            for k in set(vars(o)) - set(attrs):
+                if _from_main(vars(o)[k]): delattr(o, k)
             for k, v in attrs.items():
                 if vars(o).get(k, attrs) is not v: setattr(o, k, v)
