@@ -82,8 +82,9 @@ def make_opt(opt='ranger', mom=None, sqrmom=None, eps=None):
     extra = [k for k in given if k not in takes]
     if extra:
         names = ', '.join('--' + k.replace('sqr_mom', 'sqrmom') for k in extra)
+        fit = [n for n in OPTIMIZERS if set(extra) <= set(inspect.signature(get_opt(n)).parameters)]
         raise FastresError(f"{names} does not apply to the {opt} optimiser: leave it out, or pick one that takes it "
-                           f"(adam, radam, ranger, lamb take --mom, --sqrmom and --eps).")
+                           f"({', '.join(fit)}).")
     return partial(f, **given) if given else f
 
 # %% ../nbs/08_cli.ipynb #82a328a8
