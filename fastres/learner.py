@@ -1036,7 +1036,8 @@ def lr_sweep(make_learner, lrs, epochs=1, fit='one_cycle', seed=42, **fit_kwargs
         names = learn.recorder.metric_names[1:-1]
         rows.append({'run': label, 'lr': lr, **dict(zip(names, map(float, learn.recorder.values[-1]))),
                      'seconds': time.perf_counter() - start})
-        losses[label] = np.array([float(l) for l in learn.recorder.losses])
+        # (a list: pandas 2 compares `attrs` with == where it concatenates, as a truncated repr does, and an array fails that)
+        losses[label] = [float(l) for l in learn.recorder.losses]
     if not rows: raise FastresError(f"No learning rate to try in {lrs}: give positive numbers.")
     df = pd.DataFrame(rows)
     by, ascending = _sweep_sort_keys(df)
