@@ -74,11 +74,9 @@ def machine():
     info = {}
     try:
         cpuinfo = Path('/proc/cpuinfo').read_text()
-        info['cpu'] = re.search(r'model name\s*:\s*(.*)', cpuinfo).group(1)
-        # A virtual machine may name only the vendor ("AMD EPYC"): the family and model tell its generations apart
-        # (AMD family 25 is Zen 3 and 4, 26 is Zen 5), whose speeds differ a lot (benchmarks/results/*_zen5.md).
-        fm = re.search(r'cpu family\s*:\s*(\d+).*?\nmodel\s*:\s*(\d+)', cpuinfo, re.S)
-        if fm: info['cpu'] += f" (family {fm.group(1)}, model {fm.group(2)})"
+        # with the family and model: a virtual machine may name only the vendor ("AMD EPYC"), and AMD's family 25
+        # is Zen 3 or 4, 26 Zen 5, whose speeds differ a lot (benchmarks/results/*_zen3/4/5.md)
+        info['cpu'] = cpu_name(cpuinfo)
         flags = set(re.search(r'flags\s*:\s*(.*)', cpuinfo).group(1).split())
         info['cpu_features'] = ' '.join(f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile') if f in flags)
         info['memory_gb'] = round(int(re.search(r'MemTotal:\s*(\d+)', Path('/proc/meminfo').read_text()).group(1))/2**20, 1)

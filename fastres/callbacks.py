@@ -383,18 +383,11 @@ def _jsonable(o):
     if isinstance(o, Path): return str(o)
     return _name(o)
 
-def _cpu_name():
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'): return line.split(':', 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or platform.machine()
-
 def _device_info(model):
     "Where `model` runs: device type and name, and the CPU threads torch uses."
     p = next(model.parameters(), None)
     dev = p.device if p is not None else torch.device('cpu')
-    res = dict(type=dev.type, name=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else _cpu_name(),
+    res = dict(type=dev.type, name=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else cpu_name(),
                threads=torch.get_num_threads())
     if dev.type == 'cuda': res['count'] = torch.cuda.device_count()
     return res

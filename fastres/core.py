@@ -9,7 +9,8 @@ from torch import nn
 from fastcore.basics import *
 
 # %% auto #0
-__all__ = ['ARCHS', 'FastresError', 'register_arch', 'arch_names', 'get_arch', 'is_whole', 'is_number', 'atomic_write']
+__all__ = ['ARCHS', 'FastresError', 'register_arch', 'arch_names', 'get_arch', 'is_whole', 'is_number', 'atomic_write',
+           'cpu_name']
 
 # %% ../nbs/00_core.ipynb #be023b85
 class FastresError(ValueError):
@@ -101,3 +102,17 @@ class _KeptAttrs:
                 if _from_main(vars(o)[k]): delattr(o, k)
             for k, v in attrs.items():
                 if vars(o).get(k, attrs) is not v: setattr(o, k, v)
+
+# %% ../nbs/00_core.ipynb #f5a8a629
+import platform, re
+
+def cpu_name(cpuinfo=None):
+    "This CPU's model name with its family and model numbers (from `/proc/cpuinfo`, or the text `cpuinfo`); the platform's name where there is none."
+    if cpuinfo is None:
+        try: cpuinfo = Path('/proc/cpuinfo').read_text()
+        except OSError: cpuinfo = ''
+    first = cpuinfo.split('\n\n', 1)[0]  # the first processor's block: all cores of a machine share it
+    field = lambda k: (m := re.search(rf'^{k}\s*:\s*(.*\S)', first, re.M)) and m.group(1)
+    name = field('model name') or platform.processor() or platform.machine()
+    family, model = field('cpu family'), field('model')
+    return f"{name} (family {family}, model {model})" if family and model else name

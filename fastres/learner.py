@@ -165,7 +165,7 @@ def to_fp16(self:Learner, amp_mode='fp16', **kwargs):
 
 
 # %% ../nbs/06_learner.ipynb #18a92995
-import json, hashlib, platform
+import json, hashlib
 from torch.overrides import TorchFunctionMode
 from torch.nn.modules.utils import _pair
 from .data import cache_folder
@@ -212,14 +212,9 @@ CONV_WAYS = {
                     'matmul': lambda x, w, dy, s, p: conv_weight_grad_mm(dy, x, w.shape, s, p)}}
 CONV_CHOICES = {}  # (pass, shapes, stride, padding, dtype, layout, threads) -> the way that was faster
 
-def _cpu_name():
-    try:
-        with open('/proc/cpuinfo') as f: return next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
-    except (OSError, StopIteration): return platform.processor() or platform.machine()
-
 def conv_choices_file():
-    "The file that keeps `CONV_CHOICES` for this CPU and torch version (under `cache_folder()`): every process on the machine makes the same choices."
-    tag = hashlib.sha1(f"{_cpu_name()}|{torch.backends.cpu.get_cpu_capability()}|{torch.__version__}".encode()).hexdigest()[:12]
+    "The file that keeps `CONV_CHOICES` for this CPU (its name, family and model: `cpu_name`) and torch version (under `cache_folder()`): every process on the machine makes the same choices."
+    tag = hashlib.sha1(f"{cpu_name()}|{torch.backends.cpu.get_cpu_capability()}|{torch.__version__}".encode()).hexdigest()[:12]
     return cache_folder()/f'conv_choices-{tag}.json'
 
 def _tuples(o): return tuple(map(_tuples, o)) if isinstance(o, list) else o
