@@ -104,14 +104,18 @@ class _KeptAttrs:
                 if vars(o).get(k, attrs) is not v: setattr(o, k, v)
 
 # %% ../nbs/00_core.ipynb #f5a8a629
-import platform, re
+import platform, re, functools, itertools
+
+@functools.cache
+def _first_cpuinfo():
+    "The first processor's block of `/proc/cpuinfo`, read once and only that far (the file has one block per core)."
+    try:
+        with open('/proc/cpuinfo') as f: return ''.join(itertools.takewhile(str.strip, f))
+    except OSError: return ''
 
 def cpu_name(cpuinfo=None):
     "This CPU's model name with its family and model numbers (from `/proc/cpuinfo`, or the text `cpuinfo`); the platform's name where there is none."
-    if cpuinfo is None:
-        try: cpuinfo = Path('/proc/cpuinfo').read_text()
-        except OSError: cpuinfo = ''
-    first = cpuinfo.split('\n\n', 1)[0]  # the first processor's block: all cores of a machine share it
+    first = (_first_cpuinfo() if cpuinfo is None else cpuinfo).split('\n\n', 1)[0]  # all cores of a machine share the first block
     field = lambda k: (m := re.search(rf'^{k}\s*:\s*(.*\S)', first, re.M)) and m.group(1)
     name = field('model name') or platform.processor() or platform.machine()
     family, model = field('cpu family'), field('model')
