@@ -10,7 +10,8 @@ from fastai.layers import NormType, AvgPool, SEModule
 from .core import *
 
 # %% auto #0
-__all__ = ['SHORTCUTS', 'mish_kernels', 'Norm', 'ConvLayer', 'init_cnn', 'split_paths', 'ResBlock', 'CompiledKernels', 'FastMish']
+__all__ = ['SHORTCUTS', 'mish_kernels', 'Norm', 'ConvLayer', 'init_cnn', 'split_paths', 'GlobalAvgPool', 'ResBlock',
+           'CompiledKernels', 'FastMish']
 
 # %% ../nbs/01_layers.ipynb #ce116c4a
 _zero_types = (NormType.BatchZero, NormType.InstanceZero)
@@ -138,6 +139,28 @@ def split_paths(x):
         return _Split.apply(x)
     return x, x
 
+# %% ../nbs/01_layers.ipynb #6b178739
+class _SpatialMean(torch.autograd.Function):
+    "The mean over the spatial dimensions, kept as 1s; backward, the gradient spread over them as a broadcast view."
+    @staticmethod
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return x.mean(tuple(range(2, x.ndim)), keepdim=True)  # (what `nn.AdaptiveAvgPool2d(1)` computes)
+    @staticmethod
+    def backward(ctx, g): return (g / math.prod(ctx.shape[2:])).expand(ctx.shape)
+
+class GlobalAvgPool(nn.AdaptiveAvgPool2d):
+    "`nn.AdaptiveAvgPool2d(1)`, the same outputs and gradients, whose gradient is a broadcast view and so keeps the layout of the one it is added to."
+    def __init__(self): super().__init__(1)
+    def forward(self, x): return _SpatialMean.apply(x) if x.ndim == 4 else super().forward(x)
+
+def _se_module(ch, reduction, act_cls=defaults.activation):
+    "fastai's `SEModule` (the same layers, weights and outputs) pooling with `GlobalAvgPool`."
+    se = SEModule(ch, reduction, act_cls=act_cls)
+    se.layers[0] = GlobalAvgPool()
+    return se
+
+
 # %% ../nbs/01_layers.ipynb #4ad23a39
 SHORTCUTS = ('avg', 'max', 'conv')  # a downsampling shortcut: average- or max-pooled then 1x1, or a strided 1x1 (He et al.)
 _RESBLOCK_KWARGS = ('padding_mode',)  # of PyTorch's conv arguments, the one a block passes on (dilation would shift its grid)
@@ -188,8 +211,9 @@ class ResBlock(Module):
                              ConvLayer(nh, no, 1, **last)]
         else:      layers = [ConvLayer(ni, nh, ks, stride=stride, groups=groups, **mid),
                              ConvLayer(nh, no, ks, **last)]
-        # Squeeze-and-excitation (Hu et al. 2018) rescales the branch's channels before the addition: fastai's `SEModule`.
-        if reduction: layers.append(SEModule(no, reduction, act_cls=act_cls))
+        # Squeeze-and-excitation (Hu et al. 2018) rescales the branch's channels before the addition: fastai's `SEModule`
+        # (with `GlobalAvgPool`, whose gradient adds into the product's at full speed)
+        if reduction: layers.append(_se_module(no, reduction, act_cls=act_cls))
         sc = None if shortcut is None else self._shortcut(ni, no, stride, shortcut, preact, norm_type, ndim, **kwargs)
         if preact and sc is not None and any(isinstance(m, nn.modules.conv._ConvNd) for m in sc.modules()):
             # Pre-activation shared by both paths: the first ConvLayer's norm and act move in front of the split.

@@ -1,0 +1,113 @@
+"""Squeeze-and-excitation's pool on a CPU: PyTorch's `nn.AdaptiveAvgPool2d(1)` against fastres's `GlobalAvgPool`.
+
+    python benchmarks/bench_se_pool.py                        # about 3 minutes; writes results/bench_se_pool.{md,json}
+    python benchmarks/bench_se_pool.py --out bench_se_pool_epyc_zen4
+
+Why: an SE module's input feeds both its pool and its product, so autograd adds up two gradients of that tensor. The
+pool's gradient from PyTorch is a new tensor in the default (NCHW) layout, the product's is channels-last in a
+channels-last network, and adding tensors of two layouts is many times slower than adding two of one layout.
+`GlobalAvgPool` (01_layers) gives its gradient as a broadcast view instead. Three measurements, all bf16 and
+channels-last at the shapes of `Recipe.leaderboard()`'s SE-ResNeXt-50 (batch 32, 128 px):
+1. the sum of two gradients: both channels-last, or one NCHW (as PyTorch's pool leaves it);
+2. one SE module, forward and backward, with each pool;
+3. the recipe's whole training step with each pool (the same weights; the two learners alternated, median of rounds).
+"""
+import argparse, json, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT/'benchmarks'))
+RESULTS = ROOT/'benchmarks'/'results'
+import torch, torch.nn as nn
+from fastai.layers import SEModule
+from fastres import Recipe
+from fastres.layers import GlobalAvgPool, _se_module
+from fastres.learner import tune_malloc
+from bench_train import machine, md_table, fmt, batch_dls, NoValidate
+
+SHAPES = [(32, 256, 32, 32), (32, 512, 16, 16), (32, 1024, 8, 8), (32, 2048, 4, 4)]  # the SE inputs of the 4 stages
+cl = torch.channels_last
+
+def median_ms(f, reps):
+    "Median of `reps` timed calls after two warm-up calls."
+    f(); f(); ts = []
+    for _ in range(reps):
+        t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+    return 1000*sorted(ts)[len(ts)//2]
+
+def part_add(reps):
+    rows = []
+    for shape in SHAPES:
+        a, b = (torch.randn(shape).bfloat16().contiguous(memory_format=cl) for _ in range(2))
+        nchw = b.contiguous()
+        rows.append(dict(shape=shape, cl_ms=median_ms(lambda: a.add_(b), reps), mixed_ms=median_ms(lambda: a.add_(nchw), reps)))
+        print(rows[-1], flush=True)
+    return rows
+
+def part_module(reps):
+    rows = []
+    for shape in SHAPES:
+        x = torch.randn(shape).bfloat16().contiguous(memory_format=cl).requires_grad_()
+        def step(se):
+            y = se(x); torch.autograd.grad(y, x, dy)
+        torch.manual_seed(0); old = SEModule(shape[1], 16).bfloat16().to(memory_format=cl)
+        new = _se_module(shape[1], 16).bfloat16().to(memory_format=cl); new.load_state_dict(old.state_dict())
+        dy = torch.randn(shape).bfloat16().contiguous(memory_format=cl)
+        rows.append(dict(shape=shape, pytorch_ms=median_ms(lambda: step(old), reps), fastres_ms=median_ms(lambda: step(new), reps)))
+        print(rows[-1], flush=True)
+    return rows
+
+def with_pytorch_pool(model):
+    "`model` with every `GlobalAvgPool` of its SE modules replaced by PyTorch's pool (as before fastres had its own)."
+    n = 0
+    for m in model.modules():
+        if hasattr(m, 'layers') and isinstance(m.layers[0], GlobalAvgPool): m.layers[0] = nn.AdaptiveAvgPool2d(1); n += 1
+    return n
+
+def part_step(rounds, steps=4, bs=32, size=128):
+    learns = {}
+    for pool in ('PyTorch', 'GlobalAvgPool'):
+        torch.manual_seed(0)
+        learn = Recipe.leaderboard().learner(batch_dls(bs, size, steps), cbs=NoValidate(), path='/tmp', n_out=10, c_in=3)
+        if pool == 'PyTorch': print('SE pools replaced:', with_pytorch_pool(learn.model), flush=True)
+        learns[pool] = learn
+    ms = {k: [] for k in learns}
+    for r in range(rounds + 1):  # (round 0: warm-up, as ConvTuner and the compiled kernels settle)
+        for k, learn in learns.items():
+            t = time.perf_counter()
+            with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
+            if r: ms[k].append(1000*(time.perf_counter() - t)/steps)
+        print(f"round {r}: " + ', '.join(f"{k} {v[-1]:.0f} ms" for k, v in ms.items() if r), flush=True)
+    return [dict(pool=k, step_ms=sorted(v)[len(v)//2], rounds=v) for k, v in ms.items()]
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--reps', type=int, default=15); ap.add_argument('--rounds', type=int, default=5)
+    ap.add_argument('--out', default='bench_se_pool')
+    args = ap.parse_args()
+    tune_malloc()  # as in training: freed memory is reused, so a new tensor costs no page faults
+    info = machine(); print('machine:', json.dumps(info), flush=True)
+    res = dict(machine=info, settings=vars(args), add=part_add(args.reps), module=part_module(args.reps), step=part_step(args.rounds))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS/f'{args.out}.json').write_text(json.dumps(res, indent=1))
+    shape = lambda r: '×'.join(map(str, r['shape']))
+    base = res['step'][0]['step_ms']
+    md = (f"# Squeeze-and-excitation's pool: PyTorch's against `GlobalAvgPool`\n\nMachine: {info['cpu']}, {info['cores']} cores "
+          f"({info.get('cpu_features', '')}); torch {info['torch']} ({info['torch_threads']} threads); {info['date']}. "
+          f"Written by `python benchmarks/bench_se_pool.py{' --out ' + args.out if args.out != 'bench_se_pool' else ''}`. "
+          f"All bf16, channels-last.\n\n## The sum of a tensor's two gradients (median of {args.reps})\n\n"
+          + md_table(res['add'], [('gradient', shape), ('both channels-last, ms', lambda r: fmt(r['cl_ms'], '.2f')),
+                                  ('one NCHW (PyTorch pool\'s), ms', lambda r: fmt(r['mixed_ms'], '.2f')),
+                                  ('slower by', lambda r: f"{r['mixed_ms']/r['cl_ms']:.1f}x")])
+          + f"\n## One SE module (reduction 16), forward and backward (median of {args.reps})\n\n"
+          + md_table(res['module'], [('input', shape), ('PyTorch pool, ms', lambda r: fmt(r['pytorch_ms'], '.2f')),
+                                     ('GlobalAvgPool, ms', lambda r: fmt(r['fastres_ms'], '.2f')),
+                                     ('speed-up', lambda r: f"{r['pytorch_ms']/r['fastres_ms']:.2f}x")])
+          + f"\n## `Recipe.leaderboard()`'s training step (batch 32, 128 px; median of {args.rounds} rounds of 4 steps, alternated)\n\n"
+          + md_table(res['step'], [('SE pool', lambda r: r['pool']), ('ms/step', lambda r: fmt(r['step_ms'], '.0f')),
+                                   ('rounds, ms', lambda r: ', '.join(f"{v:.0f}" for v in r['rounds'])),
+                                   ('speed-up', lambda r: f"{base/r['step_ms']:.3f}x")]))
+    (RESULTS/f'{args.out}.md').write_text(md)
+    print(md)
+
+if __name__ == '__main__': main()
