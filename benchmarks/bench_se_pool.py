@@ -1,6 +1,6 @@
 """Squeeze-and-excitation's pool on a CPU: PyTorch's `nn.AdaptiveAvgPool2d(1)` against fastres's `GlobalAvgPool`.
 
-    python benchmarks/bench_se_pool.py                        # about 3 minutes; writes results/bench_se_pool.{md,json}
+    python benchmarks/bench_se_pool.py                        # a few minutes; writes results/bench_se_pool.{md,json}
     python benchmarks/bench_se_pool.py --out bench_se_pool_epyc_zen4
 
 Why: an SE module's input feeds both its pool and its product, so autograd adds up two gradients of that tensor. The
@@ -48,11 +48,10 @@ def part_module(reps):
     rows = []
     for shape in SHAPES:
         x = torch.randn(shape).bfloat16().contiguous(memory_format=cl).requires_grad_()
-        def step(se):
-            y = se(x); torch.autograd.grad(y, x, dy)
+        dy = torch.randn(shape).bfloat16().contiguous(memory_format=cl)
+        def step(se): torch.autograd.grad(se(x), x, dy)
         torch.manual_seed(0); old = SEModule(shape[1], 16).bfloat16().to(memory_format=cl)
         new = _se_module(shape[1], 16).bfloat16().to(memory_format=cl); new.load_state_dict(old.state_dict())
-        dy = torch.randn(shape).bfloat16().contiguous(memory_format=cl)
         rows.append(dict(shape=shape, pytorch_ms=median_ms(lambda: step(old), reps), fastres_ms=median_ms(lambda: step(new), reps)))
         print(rows[-1], flush=True)
     return rows
