@@ -10,7 +10,7 @@ channels-last network, and adding tensors of two layouts is many times slower th
 channels-last at the shapes of `Recipe.leaderboard()`'s SE-ResNeXt-50 (batch 32, 128 px):
 1. the sum of two gradients: both channels-last, or one NCHW (as PyTorch's pool leaves it);
 2. one SE module, forward and backward, with each pool;
-3. the recipe's whole training step with each pool (the same weights; the two learners alternated, median of rounds).
+3. the recipe's whole training step with each pool (bench_train's interleaved rounds of two learners).
 """
 import argparse, json, sys, time
 from pathlib import Path
@@ -23,7 +23,7 @@ from fastai.layers import SEModule
 from fastres import Recipe
 from fastres.layers import GlobalAvgPool, _se_module
 from fastres.learner import tune_malloc
-from bench_train import machine, md_table, fmt, batch_dls, NoValidate
+from bench_train import machine, md_table, fmt, leaderboard_step_rows
 
 SHAPES = [(32, 256, 32, 32), (32, 512, 16, 16), (32, 1024, 8, 8), (32, 2048, 4, 4)]  # the SE inputs of the 4 stages
 cl = torch.channels_last
@@ -63,34 +63,26 @@ def with_pytorch_pool(model):
         if hasattr(m, 'layers') and isinstance(m.layers[0], GlobalAvgPool): m.layers[0] = nn.AdaptiveAvgPool2d(1); n += 1
     return n
 
-def part_step(rounds, steps=4, bs=32, size=128):
-    learns = {}
-    for pool in ('PyTorch', 'GlobalAvgPool'):
-        torch.manual_seed(0)
-        learn = Recipe.leaderboard().learner(batch_dls(bs, size, steps), cbs=NoValidate(), path='/tmp', n_out=10, c_in=3)
-        if pool == 'PyTorch': print('SE pools replaced:', with_pytorch_pool(learn.model), flush=True)
-        learns[pool] = learn
-    ms = {k: [] for k in learns}
-    for r in range(rounds + 1):  # (round 0: warm-up, as ConvTuner and the compiled kernels settle)
-        for k, learn in learns.items():
-            t = time.perf_counter()
-            with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4)
-            if r: ms[k].append(1000*(time.perf_counter() - t)/steps)
-        print(f"round {r}: " + ', '.join(f"{k} {v[-1]:.0f} ms" for k, v in ms.items() if r), flush=True)
-    return [dict(pool=k, step_ms=sorted(v)[len(v)//2], rounds=v) for k, v in ms.items()]
+def part_step(args):
+    "The recipe's step with PyTorch's SE pool and with `GlobalAvgPool`: bench_train's interleaved leaderboard rounds."
+    def make(dls):
+        learners = {pool: Recipe.leaderboard().learner(dls, n_out=10, c_in=3, path='/tmp') for pool in ('PyTorch', 'GlobalAvgPool')}
+        print('SE pools replaced:', with_pytorch_pool(learners['PyTorch'].model), flush=True)
+        return learners
+    return leaderboard_step_rows(args, torch.device('cpu'), make)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--reps', type=int, default=15); ap.add_argument('--rounds', type=int, default=5)
+    ap.add_argument('--reps', type=int, default=15); ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--steps', type=int, default=6, help='steps per fit in each round of the training step'); ap.add_argument('--size', type=int, default=128)
     ap.add_argument('--out', default='bench_se_pool')
     args = ap.parse_args()
     tune_malloc()  # as in training: freed memory is reused, so a new tensor costs no page faults
     info = machine(); print('machine:', json.dumps(info), flush=True)
-    res = dict(machine=info, settings=vars(args), add=part_add(args.reps), module=part_module(args.reps), step=part_step(args.rounds))
+    res = dict(machine=info, settings=vars(args), add=part_add(args.reps), module=part_module(args.reps), step=part_step(args))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS/f'{args.out}.json').write_text(json.dumps(res, indent=1))
     shape = lambda r: '×'.join(map(str, r['shape']))
-    base = res['step'][0]['step_ms']
     md = (f"# Squeeze-and-excitation's pool: PyTorch's against `GlobalAvgPool`\n\nMachine: {info['cpu']}, {info['cores']} cores "
           f"({info.get('cpu_features', '')}); torch {info['torch']} ({info['torch_threads']} threads); {info['date']}. "
           f"Written by `python benchmarks/bench_se_pool.py{' --out ' + args.out if args.out != 'bench_se_pool' else ''}`. "
@@ -102,10 +94,11 @@ def main():
           + md_table(res['module'], [('input', shape), ('PyTorch pool, ms', lambda r: fmt(r['pytorch_ms'], '.2f')),
                                      ('GlobalAvgPool, ms', lambda r: fmt(r['fastres_ms'], '.2f')),
                                      ('speed-up', lambda r: f"{r['pytorch_ms']/r['fastres_ms']:.2f}x")])
-          + f"\n## `Recipe.leaderboard()`'s training step (batch 32, 128 px; median of {args.rounds} rounds of 4 steps, alternated)\n\n"
-          + md_table(res['step'], [('SE pool', lambda r: r['pool']), ('ms/step', lambda r: fmt(r['step_ms'], '.0f')),
-                                   ('rounds, ms', lambda r: ', '.join(f"{v:.0f}" for v in r['rounds'])),
-                                   ('speed-up', lambda r: f"{base/r['step_ms']:.3f}x")]))
+          + f"\n## `Recipe.leaderboard()`'s training step (batch 32, {args.size} px; median of {args.rounds} alternated rounds of "
+          f"{args.steps} steps, each fit's first step left out)\n\n"
+          + md_table(res['step'], [('SE pool', lambda r: r['variant']), ('ms/step', lambda r: fmt(r['ms'], '.0f')),
+                                   ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')), ('steps', lambda r: str(r['n'])),
+                                   ('speed-up', lambda r: f"{r['speedup']:.3f}x")]))
     (RESULTS/f'{args.out}.md').write_text(md)
     print(md)
 
