@@ -147,6 +147,17 @@ def _check_blurred(model, name, cli=False):
                        f"convolutions): {off}, or anti-alias its strided convolutions with {conv}.")
 
 # %% ../nbs/10_recipes.ipynb #a84ae757
+class _Gram(torch.autograd.Function):
+    "The Gram matrices $X^TX$ of a batch of matrices $X$ (n, rows, cols), whose gradient $X(G+G^T)$ takes one product."
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.transpose(1, 2) @ x
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return x @ (g + g.transpose(1, 2)).to(x.dtype)  # (bf16 g for an fp32 x that autocast multiplied in bf16)
+
 class SimpleSelfAttention(SimpleSelfAttention):  # (fastai's, imported above: a drop-in for it)
     "fastai's `SimpleSelfAttention` (same values and parameters) computed without copies on channels-last input, which it keeps."
     def forward(self, x):
@@ -160,8 +171,9 @@ class SimpleSelfAttention(SimpleSelfAttention):  # (fastai's, imported above: a 
         n, c, h, w = x.shape
         xt = x.permute(0, 2, 3, 1).reshape(n, h*w, c)  # a view: channels-last memory is (n, h*w, c)
         conv_t = xt @ self.conv.weight[:, :, 0].t()      # the 1x1 conv, transposed
-        o = conv_t @ (xt.transpose(1, 2) @ xt)           # (x x^T conv(x))^T, as x x^T is symmetric
-        o = self.gamma.to(o.dtype)*o + xt
+        gram = _Gram.apply(xt)                            # x x^T, symmetric: (x x^T conv(x))^T = conv(x)^T x x^T
+        # gamma scales the small (c, c) matrix and the residual is added inside the product: no pass over (n, h*w, c)
+        o = torch.baddbmm(xt, conv_t, self.gamma.to(gram.dtype)*gram)
         return o.view(n, h, w, c).permute(0, 3, 1, 2)   # channels-last (n, c, h, w)
 
 def _stages(model):
