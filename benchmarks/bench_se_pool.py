@@ -12,7 +12,7 @@ channels-last at the shapes of `Recipe.leaderboard()`'s SE-ResNeXt-50 (batch 32,
 2. one SE module, forward and backward, with each pool;
 3. the recipe's whole training step with each pool (bench_train's interleaved rounds of two learners).
 """
-import argparse, json, sys, time
+import json, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ from fastai.layers import SEModule
 from fastres import Recipe
 from fastres.layers import GlobalAvgPool, _se_module
 from fastres.learner import tune_malloc
-from bench_train import machine, md_table, fmt, leaderboard_step_rows
+from bench_train import machine, md_table, fmt, leaderboard_step_rows, leaderboard_step_md, layer_step_args
 
 SHAPES = [(32, 256, 32, 32), (32, 512, 16, 16), (32, 1024, 8, 8), (32, 2048, 4, 4)]  # the SE inputs of the 4 stages
 cl = torch.channels_last
@@ -72,11 +72,7 @@ def part_step(args):
     return leaderboard_step_rows(args, torch.device('cpu'), make)
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--reps', type=int, default=15); ap.add_argument('--rounds', type=int, default=3)
-    ap.add_argument('--steps', type=int, default=6, help='steps per fit in each round of the training step'); ap.add_argument('--size', type=int, default=128)
-    ap.add_argument('--out', default='bench_se_pool')
-    args = ap.parse_args()
+    args = layer_step_args(__doc__, 'bench_se_pool')
     tune_malloc()  # as in training: freed memory is reused, so a new tensor costs no page faults
     info = machine(); print('machine:', json.dumps(info), flush=True)
     res = dict(machine=info, settings=vars(args), add=part_add(args.reps), module=part_module(args.reps), step=part_step(args))
@@ -94,11 +90,7 @@ def main():
           + md_table(res['module'], [('input', shape), ('PyTorch pool, ms', lambda r: fmt(r['pytorch_ms'], '.2f')),
                                      ('GlobalAvgPool, ms', lambda r: fmt(r['fastres_ms'], '.2f')),
                                      ('speed-up', lambda r: f"{r['pytorch_ms']/r['fastres_ms']:.2f}x")])
-          + f"\n## `Recipe.leaderboard()`'s training step (batch 32, {args.size} px; median of {args.rounds} alternated rounds of "
-          f"{args.steps} steps, each fit's first step left out)\n\n"
-          + md_table(res['step'], [('SE pool', lambda r: r['variant']), ('ms/step', lambda r: fmt(r['ms'], '.0f')),
-                                   ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')), ('steps', lambda r: str(r['n'])),
-                                   ('speed-up', lambda r: f"{r['speedup']:.3f}x")]))
+          + leaderboard_step_md(res['step'], args, 'SE pool'))
     (RESULTS/f'{args.out}.md').write_text(md)
     print(md)
 

@@ -13,7 +13,7 @@ measurements, in the type fastres trains in on this machine (bf16 with native bf
    (256 channels at 32x32 for 128 px images), batches 32 and 64;
 2. `Recipe.leaderboard()`'s whole training step with the layer as it was and as it is (bench_train's interleaved rounds).
 """
-import argparse, json, sys, time
+import json, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ import torch, fastai.layers
 from fastres import Recipe
 from fastres.recipes import SimpleSelfAttention
 from fastres.learner import tune_malloc
-from bench_train import machine, md_table, fmt, leaderboard_step_rows, roof_dtype
+from bench_train import machine, md_table, fmt, leaderboard_step_rows, leaderboard_step_md, layer_step_args, roof_dtype
 
 SHAPES = [(32, 256, 32, 32), (64, 256, 32, 32)]
 cl = torch.channels_last
@@ -81,11 +81,7 @@ def part_step(args):
     return leaderboard_step_rows(args, torch.device('cpu'), make)
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--reps', type=int, default=15); ap.add_argument('--rounds', type=int, default=3)
-    ap.add_argument('--steps', type=int, default=6, help='steps per fit in each round of the training step'); ap.add_argument('--size', type=int, default=128)
-    ap.add_argument('--out', default='bench_self_attention')
-    args = ap.parse_args()
+    args = layer_step_args(__doc__, 'bench_self_attention')
     tune_malloc()  # as in training: freed memory is reused, so a new tensor costs no page faults
     dtype = roof_dtype(torch.device('cpu'))
     info = machine(); print('machine:', json.dumps(info), 'dtype:', dtype, flush=True)
@@ -101,11 +97,7 @@ def main():
                      + [(f'{k}, ms', lambda r, k=k: fmt(r[k], '.1f')) for k in VARIANTS]
                      + [('fastres vs before', lambda r: f"{r[BEFORE]/r['fastres']:.2f}x"),
                         ("fastres vs fastai's", lambda r: f"{r[FASTAI]/r['fastres']:.2f}x")])
-          + f"\n## `Recipe.leaderboard()`'s training step (batch 32, {args.size} px; median of {args.rounds} alternated rounds of "
-          f"{args.steps} steps, each fit's first step left out)\n\n"
-          + md_table(res['step'], [('self-attention gradient', lambda r: r['variant']), ('ms/step', lambda r: fmt(r['ms'], '.0f')),
-                                   ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')), ('steps', lambda r: str(r['n'])),
-                                   ('speed-up', lambda r: f"{r['speedup']:.3f}x")]))
+          + leaderboard_step_md(res['step'], args, 'self-attention gradient'))
     (RESULTS/f'{args.out}.md').write_text(md)
     print(md)
 

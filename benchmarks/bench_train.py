@@ -385,6 +385,23 @@ def leaderboard_step_rows(args, device, make_learners):
     rows = step_rows(step_times(learners, args, 'leaderboard'), argparse.Namespace(**(vars(args) | dict(bs=bs))), 'leaderboard')
     return [dict(what=f'Recipe.leaderboard() training step (batch {bs})', **row) for row in rows]
 
+def leaderboard_step_md(rows, args, what):
+    "A markdown section of `leaderboard_step_rows`'s `rows`, their variants in a column headed `what`."
+    return (f"\n## `Recipe.leaderboard()`'s training step (batch 32, {args.size} px; median of {args.rounds} alternated rounds of "
+            f"{args.steps} steps, each fit's first step left out)\n\n"
+            + md_table(rows, [(what, lambda r: r['variant']), ('ms/step', lambda r: fmt(r['ms'], '.0f')),
+                              ('IQR ms', lambda r: fmt(r['iqr_ms'], '.0f')), ('steps', lambda r: str(r['n'])),
+                              ('speed-up', lambda r: f"{r['speedup']:.3f}x")]))
+
+def layer_step_args(doc, out):
+    """The command line of a benchmark that times one layer two ways and then `Recipe.leaderboard()`'s step with each
+    (`leaderboard_step_rows`): `--reps` of the layer, `--rounds` of `--steps` steps at `--size` px, results named `--out`."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--reps', type=int, default=15); ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--steps', type=int, default=6, help='steps per fit in each round of the training step'); ap.add_argument('--size', type=int, default=128)
+    ap.add_argument('--out', default=out)
+    return ap.parse_args()
+
 def part_bnact(args, device):
     """`Recipe.leaderboard()`'s training step (its batch of 32): the Mish after each of 35 batch norms inside fastres's
     batch-norm kernel (the default), the same kernel with the Mishes apart (`FastMish`'s compiled kernels), and PyTorch's
