@@ -11,7 +11,7 @@ backward (the gradients of x, weight and bias), each timed alternately with a pl
 memory-speed yardstick) and with the other kernel: the median of `--reps` calls. The last row adds them up over the
 network's layers (a shape counts as often as it occurs), i.e. the batch norm (and its ReLUs') time of one step.
 """
-import argparse, json, sys, time
+import argparse, json, sys
 from collections import Counter
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from fastres.learner import tune_malloc, relu_bf16, batch_norm_bf16, bn_act_pair
 from fastres.layers import mish_kernels
 from fastres.recipes import Recipe
 sys.path.insert(0, str(ROOT/'benchmarks'))
-from bench_train import machine, md_table, fmt
+from bench_train import machine, md_table, fmt, medians
 
 def bn_shapes(m, size, bs):
     "Counter of (input shape, the activation after it or '') of every BatchNorm2d in one forward pass of model `m`."
@@ -36,15 +36,6 @@ def bn_shapes(m, size, bs):
     with torch.no_grad(): m(torch.zeros(bs, 3, size, size))
     for h in hooks: h.remove()
     return shapes
-
-def medians(fs, reps):
-    "Median ms of each function in the dict `fs`, called in turn `reps` times after one warm-up call each."
-    ts = {k: [] for k in fs}
-    for i in range(reps + 1):
-        for k, f in fs.items():
-            t = time.perf_counter(); f(); dt = time.perf_counter() - t
-            if i: ts[k].append(dt)
-    return {k: 1000*sorted(v)[len(v)//2] for k, v in ts.items()}
 
 ACTS = {'': lambda y: y, 'relu': relu_bf16, 'mish': mish_kernels.apply}  # (fastres's activations: the path before the kernel took them in)
 

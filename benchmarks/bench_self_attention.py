@@ -13,7 +13,7 @@ measurements, in the type fastres trains in on this machine (bf16 with native bf
    (256 channels at 32x32 for 128 px images), batches 32 and 64;
 2. `Recipe.leaderboard()`'s whole training step with the layer as it was and as it is (bench_train's interleaved rounds).
 """
-import json, sys, time
+import json, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ import torch, fastai.layers
 from fastres import Recipe
 from fastres.recipes import SimpleSelfAttention
 from fastres.learner import tune_malloc
-from bench_train import machine, md_table, fmt, leaderboard_step_rows, leaderboard_step_md, layer_step_args, roof_dtype
+from bench_train import machine, md_table, fmt, leaderboard_step_rows, leaderboard_step_md, layer_step_args, medians, roof_dtype
 
 SHAPES = [(32, 256, 32, 32), (64, 256, 32, 32)]
 cl = torch.channels_last
@@ -61,12 +61,8 @@ def part_module(reps, dtype):
         for k, got in res.items():  # the same layer: each way's output and gradients against fastai's
             for a, b in zip(got, res[FASTAI]):
                 torch.testing.assert_close(a.float(), b.float(), rtol=2e-2, atol=2e-2*b.abs().max().item())
-        times = {k: [] for k in fs}
-        for i in range(reps + 2):
-            for k, f in fs.items():
-                t = time.perf_counter(); torch.autograd.grad(f(x), ps, dy); t = time.perf_counter() - t
-                if i >= 2: times[k].append(1000*t)  # two warm-up rounds left out
-        rows.append(dict(shape=shape, **{k: sorted(v)[len(v)//2] for k, v in times.items()}))
+        step = lambda f: (lambda: torch.autograd.grad(f(x), ps, dy))
+        rows.append(dict(shape=shape, **medians({k: step(f) for k, f in fs.items()}, reps, warmup=2)))
         print(rows[-1], flush=True)
     return rows
 

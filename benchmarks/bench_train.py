@@ -183,6 +183,15 @@ def fastai_learner(dls, arch, precision='fp32'):
     learn = Learner(dls, getattr(fastai_xresnet, arch)(n_out=10), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
     return learn.to_fp16() if precision == 'fp16' else learn
 
+def medians(fs, reps, warmup=1):
+    "Median ms of each function in the dict `fs`, called in turn `reps` times after `warmup` rounds of calls (not timed)."
+    ts = {k: [] for k in fs}
+    for i in range(reps + warmup):
+        for k, f in fs.items():
+            t = time.perf_counter(); f(); dt = time.perf_counter() - t
+            if i >= warmup: ts[k].append(dt)
+    return {k: 1000*sorted(v)[len(v)//2] for k, v in ts.items()}
+
 def fmt(v, spec='.1f'): return '-' if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
 
 def md_table(rows, cols):
