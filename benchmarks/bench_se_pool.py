@@ -12,7 +12,7 @@ channels-last at the shapes of `Recipe.leaderboard()`'s SE-ResNeXt-50 (batch 32,
 2. one SE module, forward and backward, with each pool;
 3. the recipe's whole training step with each pool (bench_train's interleaved rounds of two learners).
 """
-import json, sys, time
+import json, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,24 +23,21 @@ from fastai.layers import SEModule
 from fastres import Recipe
 from fastres.layers import GlobalAvgPool, _se_module
 from fastres.learner import tune_malloc
-from bench_train import machine, md_table, fmt, leaderboard_step_rows, leaderboard_step_md, layer_step_args
+from bench_train import machine, md_table, fmt, leaderboard_step_rows, leaderboard_step_md, layer_step_args, medians
 
 SHAPES = [(32, 256, 32, 32), (32, 512, 16, 16), (32, 1024, 8, 8), (32, 2048, 4, 4)]  # the SE inputs of the 4 stages
 cl = torch.channels_last
 
-def median_ms(f, reps):
-    "Median of `reps` timed calls after two warm-up calls."
-    f(); f(); ts = []
-    for _ in range(reps):
-        t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
-    return 1000*sorted(ts)[len(ts)//2]
+def apart(reps, **fs):
+    "Median ms of each function in `fs` over `reps` calls after two warm-up calls, each timed alone, one after the other (bench_train's `medians` a function at a time)."
+    return {k: medians({k: f}, reps, warmup=2)[k] for k, f in fs.items()}
 
 def part_add(reps):
     rows = []
     for shape in SHAPES:
         a, b = (torch.randn(shape).bfloat16().contiguous(memory_format=cl) for _ in range(2))
         nchw = b.contiguous()
-        rows.append(dict(shape=shape, cl_ms=median_ms(lambda: a.add_(b), reps), mixed_ms=median_ms(lambda: a.add_(nchw), reps)))
+        rows.append(dict(shape=shape, **apart(reps, cl_ms=lambda: a.add_(b), mixed_ms=lambda: a.add_(nchw))))
         print(rows[-1], flush=True)
     return rows
 
@@ -52,7 +49,7 @@ def part_module(reps):
         def step(se): torch.autograd.grad(se(x), x, dy)
         torch.manual_seed(0); old = SEModule(shape[1], 16).bfloat16().to(memory_format=cl)
         new = _se_module(shape[1], 16).bfloat16().to(memory_format=cl); new.load_state_dict(old.state_dict())
-        rows.append(dict(shape=shape, pytorch_ms=median_ms(lambda: step(old), reps), fastres_ms=median_ms(lambda: step(new), reps)))
+        rows.append(dict(shape=shape, **apart(reps, pytorch_ms=lambda: step(old), fastres_ms=lambda: step(new))))
         print(rows[-1], flush=True)
     return rows
 
