@@ -1,16 +1,17 @@
 """The console scripts as a user runs them, in processes of their own: training on real Imagenette, a run killed and
 resumed, two processes under torchrun, lr_find and summary, and every mistake a user can make at the command line.
 
-Tiny settings keep the whole file to about four minutes on 2 cores (242 s on an AMD EPYC Zen 3; 10 s of it for the 18
-bad command lines): `resnet20` (made for 32 px images) on at most 50 images per class, one torch thread per process."""
-import json, os, shutil, signal, subprocess, sys, sysconfig, time
+Tiny settings keep them short: `resnet20` (made for 32 px images) on at most 50 images per class, one torch thread per
+process. The uninterrupted run (`full_run`) and torchrun's processes start as the shell starts them; every other command
+line is a child forked by `forkserver`, which imports fastres once (~9 s on 2 cores) instead of once per command line."""
+import json, os, shutil, signal, subprocess, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import pytest, torch
+from forkserver import ENV, fork_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get('FASTRES_DATA', ROOT.parent/'shared'/'data'))/'imagenette2'
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1'}
 SMALL = ['--arch', 'resnet20', '--data', str(DATA), '--size', '32', '--bs', '32', '--workers', '0',
          '--opt', 'adam', '--sched', 'one_cycle', '--lr', '3e-3']
 TRAIN = SMALL + ['--n_per_class', '50,20', '--epochs', '5']  # 500 training, 200 validation images
@@ -20,9 +21,9 @@ def script(name):
     assert path, f"console script {name} is not installed: run pip install -e . (settings.ini console_scripts)"
     return path
 
-def run(*args, timeout=240, **kwargs):
-    return subprocess.run([script(args[0]), *map(str, args[1:])], capture_output=True, text=True, env=ENV,
-                          timeout=timeout, **kwargs)
+def run(*args, timeout=240, cwd=None, env=None):
+    "`subprocess.run` of the console script `args[0]` with the arguments that follow, forked by the fork server."
+    return fork_server().run(args, cwd=cwd, env=env, timeout=timeout)
 
 def record(out):
     lines = (Path(out)/'experiments.jsonl').read_text().splitlines()
@@ -37,7 +38,7 @@ def files(folder):
 def full_run(tmp_path_factory):
     "One uninterrupted training run through the CLI (the reference for the resume test)."
     out = tmp_path_factory.mktemp('cli')/'full'
-    res = run('fastres_train', *TRAIN, '--out', out)
+    res = subprocess.run([script('fastres_train'), *TRAIN, '--out', str(out)], capture_output=True, text=True, env=ENV, timeout=240)
     assert res.returncode == 0, res.stderr[-3000:]
     return out, res
 
@@ -89,15 +90,13 @@ def test_predict_with_the_run(full_run, tmp_path):
 def test_killed_run_resumes_to_the_same_end(full_run, tmp_path):
     ref, _ = full_run
     out = tmp_path/'killed'
-    log = open(tmp_path/'killed.log', 'w+')  # a file, not a pipe: a full pipe would stall the run
-    p = subprocess.Popen([script('fastres_train'), *TRAIN, '--out', str(out)], env=ENV, stdout=log, stderr=log)
+    p = fork_server().popen(['fastres_train', *TRAIN, '--out', out])
     deadline = time.time() + 180
     while not list((out/'checkpoints').glob('model_*.state.pth')) and p.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     p.send_signal(signal.SIGKILL)  # as a power cut would: no clean-up at all
     p.wait()
-    log.seek(0)
-    assert p.returncode == -signal.SIGKILL, log.read()[-3000:]
+    assert p.returncode == -signal.SIGKILL, p.output()[1][-3000:]
     assert not (out/'model.pth').exists() and not (out/'experiments.jsonl').exists()
     # Starting it again is refused, so is resuming it with another schedule, and neither changes anything.
     before = files(out)
@@ -119,31 +118,28 @@ def test_killed_run_resumes_to_the_same_end(full_run, tmp_path):
     a, b = torch.load(ref/'model.pth'), torch.load(out/'model.pth')
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
-def _stop(args, until, sig, log):
-    "Start fastres_train with `args`, send it `sig` once `until()` holds, and return its exit code and output."
-    log = open(log, 'w+')
-    # (SIGINT back to its default in the child: a shell's background job, as CI may be, starts with it ignored, and
-    # then Python installs no KeyboardInterrupt handler)
-    p = subprocess.Popen([script('fastres_train'), *map(str, args)], env={**ENV, 'PYTHONUNBUFFERED': '1'}, stdout=log, stderr=log,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+def _stop(args, until, sig):
+    "Start fastres_train with `args`, send it `sig` once `until(process)` holds, and return its exit code and output."
+    # (the fork server's child handles SIGINT as a fresh interpreter does, with KeyboardInterrupt, even where the tests
+    # started with it ignored, as a shell's background job, which CI may be, does)
+    p = fork_server().popen(['fastres_train', *args], env={'PYTHONUNBUFFERED': '1'})
     deadline = time.time() + 180
-    while not until() and p.poll() is None and time.time() < deadline: time.sleep(0.02)
+    while not until(p) and p.poll() is None and time.time() < deadline: time.sleep(0.02)
     p.send_signal(sig)
     p.wait()
-    log.seek(0)
-    return p.returncode, log.read()
+    return p.returncode, ''.join(p.output())
 
 def test_sigterm_stops_like_ctrl_c_and_the_hint_reads_the_disk(tmp_path):
     "SIGTERM (kill, timeout, a scheduler) ends as Ctrl-C does, exit code 143; a resumed session stopped before it saved anything still says --resume."
-    out, log = tmp_path/'term', tmp_path/'term.log'
+    out = tmp_path/'term'
     args = [*SMALL, '--n_per_class', '20,10', '--epochs', '3', '--out', out]
     ckpt = out/'checkpoints'/'model_0.state.pth'
-    rc, text = _stop(args, ckpt.exists, signal.SIGTERM, log)
+    rc, text = _stop(args, lambda p: ckpt.exists(), signal.SIGTERM)
     assert rc == 143, text[-3000:]
     assert f"fastres_train: terminated. Run the same command with --resume to continue from {out/'checkpoints'/'model_0.pth'}" in text, text[-3000:]
     assert 'Traceback' not in text and ckpt.exists() and not (out/'model.pth').exists()
     # A resumed session stopped before its first checkpoint: the one an earlier session saved is still there.
-    rc, text = _stop([*args, '--resume'], lambda: 'Resuming from' in log.read_text(), signal.SIGINT, log)
+    rc, text = _stop([*args, '--resume'], lambda p: 'Resuming from' in p.output()[0], signal.SIGINT)
     assert rc == 130 and "Run the same command with --resume to continue from" in text, text[-3000:]
     assert 'No epoch was finished' not in text
     res = run('fastres_train', *args, '--resume')
@@ -151,9 +147,9 @@ def test_sigterm_stops_like_ctrl_c_and_the_hint_reads_the_disk(tmp_path):
 
 def test_several_runs_resumed(tmp_path):
     "--runs 2 stopped in its second run: the hint says --resume, --workers must stay as it was, and the table lists both runs."
-    out, log = tmp_path/'runs', tmp_path/'runs.log'
+    out = tmp_path/'runs'
     args = [*SMALL, '--n_per_class', '20,10', '--epochs', '1', '--runs', '2', '--out', out]
-    rc, text = _stop(args, (out/'model0.pth').exists, signal.SIGTERM, log)
+    rc, text = _stop(args, lambda p: (out/'model0.pth').exists(), signal.SIGTERM)
     assert rc == 143 and "Run the same command with --resume to continue" in text, text[-3000:]
     assert 'No epoch was finished' not in text
     w = args.index('--workers') + 1
@@ -202,14 +198,12 @@ def test_finetune_a_run(full_run, tmp_path):
     killed, copy = tmp_path/'killed', tmp_path/'source'
     shutil.copytree(src, copy)
     args[1] = copy
-    log = open(tmp_path/'killed.log', 'w+')
-    p = subprocess.Popen([script('fastres_train'), *map(str, args), '--out', str(killed)], env=ENV, stdout=log, stderr=log)
+    p = fork_server().popen(['fastres_train', *args, '--out', killed])
     deadline = time.time() + 180
     while not list((killed/'checkpoints').glob('model-fit2_*.state.pth')) and p.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     p.send_signal(signal.SIGKILL); p.wait()
-    log.seek(0)
-    assert p.returncode == -signal.SIGKILL and not (killed/'model.pth').exists(), log.read()[-3000:]
+    assert p.returncode == -signal.SIGKILL and not (killed/'model.pth').exists(), p.output()[1][-3000:]
     shutil.rmtree(copy)
     res = run('fastres_train', *args, '--resume')  # (no --out: the message says to pass it)
     assert res.returncode == 2 and 'pass the fine-tuning\'s own folder with --out' in res.stderr, res.stderr[-3000:]
@@ -259,8 +253,7 @@ def test_two_processes_with_torchrun(tmp_path):
 def test_cached_data_path(tmp_path):
     "--cache: the images are decoded once into $FASTRES_CACHE and training runs on the cached batches."
     out, cache = tmp_path/'cached', tmp_path/'cache'
-    res = subprocess.run([script('fastres_train'), *SMALL, '--n_per_class', '50,20', '--epochs', '2', '--cache', '--out', str(out)],
-                         capture_output=True, text=True, env={**ENV, 'FASTRES_CACHE': str(cache)}, timeout=240)
+    res = run('fastres_train', *SMALL, '--n_per_class', '50,20', '--epochs', '2', '--cache', '--out', out, env={'FASTRES_CACHE': str(cache)})
     assert res.returncode == 0, res.stderr[-3000:]
     assert [f.name.split('-')[1:3] for f in cache.glob('*.npy')] == [['700', '40px']]  # 500 + 200 images, 1.25 x 32 px
     rec = record(out)
@@ -271,10 +264,9 @@ def test_leaderboard_tricks_from_the_shell(tmp_path):
     "--blur_pool, --self_attention, --presize, --min_scale, --val_xtra: recorded, and the saved weights are a `Recipe` model's."
     from fastres.recipes import Recipe
     out, cache = tmp_path/'tricks', tmp_path/'cache'
-    res = subprocess.run([script('fastres_train'), '--arch', 'xresnet18', '--data', str(DATA), '--size', '32', '--bs', '16',
-                          '--workers', '0', '--n_per_class', '8,4', '--epochs', '1', '--cache', '--presize', '48',
-                          '--min_scale', '1', '--val_xtra', '0', '--blur_pool', '--self_attention', '--out', str(out)],
-                         capture_output=True, text=True, env={**ENV, 'FASTRES_CACHE': str(cache)}, timeout=240)
+    res = run('fastres_train', '--arch', 'xresnet18', '--data', DATA, '--size', '32', '--bs', '16', '--workers', '0',
+              '--n_per_class', '8,4', '--epochs', '1', '--cache', '--presize', '48', '--min_scale', '1', '--val_xtra', '0',
+              '--blur_pool', '--self_attention', '--out', out, env={'FASTRES_CACHE': str(cache)})
     assert res.returncode == 0, res.stderr[-3000:]
     assert [f.name.split('-')[1:3] for f in cache.glob('*.npy')] == [['120', '48px']]  # --presize
     hp = record(out)['hparams']
@@ -377,59 +369,17 @@ def _bad_cases(tmp):
                                            ["--freeze_epochs must be a whole number of at least 0, not -1"], None),
     }
 
-# Runs console scripts as their own processes without paying for the import (~9 s on 2 cores) once per command line:
-# one interpreter imports the package, then forks a child per command line that runs the installed script file as
-# `__main__` (as the shell does), with its standard output and error in files, and ends it as the interpreter would
-# (exit handlers run, an uncaught Ctrl-C ends it by SIGINT); the exit code is the child's. What differs from a fresh
-# process: warnings raised while importing go to the parent's standard error, once.
-_FORKED = r"""
-import atexit, json, os, runpy, signal, sys, traceback
-import fastres.cli
-todo, running, done = list(enumerate(json.loads(sys.argv[1]))), {}, {}
-def start(i, case):
-    out = os.path.join(case['tmp'], f'.case{i}')
-    pid = os.fork()
-    if pid:
-        running[pid] = i
-        return
-    code, interrupted = 1, False
-    try:
-        os.chdir(case['cwd'])
-        for fd, name in ((1, out + '.out'), (2, out + '.err')): os.dup2(os.open(name, os.O_WRONLY|os.O_CREAT|os.O_TRUNC), fd)
-        sys.argv, sys.path[0] = case['argv'], os.path.dirname(case['argv'][0])  # (a script's folder comes first on the path)
-        runpy.run_path(case['argv'][0], run_name='__main__')
-        code = 0
-    except SystemExit as e:  # what the interpreter does with it
-        if isinstance(e.code, int) or e.code is None: code = e.code or 0
-        else: print(e.code, file=sys.stderr)
-    except KeyboardInterrupt: traceback.print_exc(); interrupted = True
-    except BaseException: traceback.print_exc()
-    finally:
-        atexit._run_exitfuncs()
-        sys.stdout.flush(); sys.stderr.flush()
-        if interrupted: signal.signal(signal.SIGINT, signal.SIG_DFL); os.kill(os.getpid(), signal.SIGINT)
-        os._exit(code)
-while todo or running:
-    while todo and len(running) < 2: start(*todo.pop(0))
-    pid, status = os.wait()
-    done[running.pop(pid)] = os.waitstatus_to_exitcode(status)
-print(json.dumps(done))
-"""
-
-def run_many(cmds, tmp, cwd):
-    "`subprocess.run`-like results of the command lines `cmds` (console script first), run two at a time by `_FORKED`."
-    real = {c[0]: str(Path(sysconfig.get_path('scripts'))/c[0]) for c in cmds}  # (the file pip wrote, not pyenv's shim)
-    cases = [dict(argv=[real[c[0]], *map(str, c[1:])], tmp=str(tmp), cwd=str(cwd)) for c in cmds]
-    driver = subprocess.run([sys.executable, '-c', _FORKED, json.dumps(cases)], capture_output=True, text=True, env=ENV, timeout=600)
-    assert driver.returncode == 0, driver.stderr[-3000:]
-    codes = {int(k): v for k, v in json.loads(driver.stdout.splitlines()[-1]).items()}
-    read = lambda i, ext: (tmp/f'.case{i}.{ext}').read_text()
-    return [subprocess.CompletedProcess(c, codes[i], read(i, 'out'), read(i, 'err')) for i, c in enumerate(cmds)]
+def run_many(cmds, cwd):
+    "`subprocess.run`-like results of the command lines `cmds` (console script first), forked two at a time."
+    results = []
+    for i in range(0, len(cmds), 2):
+        ps = [fork_server().popen(c, cwd=cwd) for c in cmds[i:i+2]]
+        results += [subprocess.CompletedProcess(p.args, p.wait(240), *p.output()) for p in ps]
+    return results
 
 def test_bad_input_gets_a_message_and_exit_code_2(tmp_path):
     cases = _bad_cases(tmp_path)
-    (runs := tmp_path/'runs').mkdir()
-    results = dict(zip(cases, run_many([c[0] for c in cases.values()], runs, cwd=tmp_path)))
+    results = dict(zip(cases, run_many([c[0] for c in cases.values()], cwd=tmp_path)))
     for name, (args, says, folder) in cases.items():
         res = results[name]
         assert res.returncode == 2, (name, res.returncode, res.stderr[-2000:])
@@ -442,13 +392,13 @@ def test_resume_after_the_last_checkpoint_and_data_written_another_way(tmp_path)
     "A run stopped after its last checkpoint, before model.pth and its record: --resume (with --data written with a slash) finishes it."
     out = tmp_path/'r11'
     args = [*SMALL, '--n_per_class', '5,2', '--bs', '16', '--epochs', '2', '--cache', '--out', out]
-    env = {**ENV, 'FASTRES_CACHE': str(tmp_path/'cache')}
-    first = subprocess.run([script('fastres_train'), *map(str, args)], capture_output=True, text=True, env=env, timeout=240)
+    env = {'FASTRES_CACHE': str(tmp_path/'cache')}
+    first = run('fastres_train', *args, env=env)
     assert first.returncode == 0, first.stderr[-3000:]
     for f in ('model.pth', 'model.pkl', 'experiments.jsonl'): (out/f).unlink()
     d, w = args.index('--data') + 1, args.index('--workers') + 1
     args[d], args[w] = f"{DATA}/", '3'  # the same folder, and --workers, which --cache does not use
-    res = subprocess.run([script('fastres_train'), *map(str, args), '--resume'], capture_output=True, text=True, env=env, timeout=240)
+    res = run('fastres_train', *args, '--resume', env=env)
     assert res.returncode == 0, res.stderr[-3000:]
     assert 'Every epoch of r11/model was done in an earlier session' in res.stdout and 'r11/model' in res.stdout.splitlines()[-1]
     rec = record(out)

@@ -1,6 +1,7 @@
 "A run killed mid-epoch and resumed in a new process ends exactly where an uninterrupted run ends."
-import subprocess, sys, textwrap
+import textwrap
 import torch
+from forkserver import fork_server
 
 SCRIPT = textwrap.dedent('''
     import os, sys, torch
@@ -31,7 +32,8 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 def run(mode, folder, seed=0):
-    return subprocess.run([sys.executable, '-c', SCRIPT, mode, str(folder), str(seed)], capture_output=True, text=True, timeout=300)
+    "`python -c SCRIPT mode folder seed`, a process of its own (forked by the fork server, which has imported fastres)."
+    return fork_server().run(['-c', SCRIPT, mode, folder, seed], timeout=300)
 
 def test_killed_run_resumes_in_new_process(tmp_path):
     full = run('full', tmp_path)
