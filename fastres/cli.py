@@ -509,7 +509,7 @@ def train_runs(arch=None, dataset='imagenette', data=None, size=128, bs=64, n_pe
             # each process its own random numbers (crops, flips, MixUp), the model built alike (rank 0's draws the shuffle)
             if world > 1: set_seed(seed + i + 10_000*rank_distrib())
             if weights.exists():  # trained: in an earlier session that stopped before exporting, or before runs were exported
-                get_model(learn.model).load_state_dict(torch.load(weights, map_location='cpu'))
+                get_model(learn.model).load_state_dict(torch.load(weights, map_location='cpu'))  # (all of them: a fine-tuning's learner took only the body)
                 learn.unfreeze()  # (as a fine-tuning ends)
                 print(f"{out.name}/{name} was trained in an earlier session: exported its learner from {weights.name}, "
                       f"without training.")
