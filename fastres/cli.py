@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_cli.ipynb #e8918e3d
 from __future__ import annotations
-import contextlib, inspect, io, json, math, os, re, shutil, signal, sys, tempfile, urllib.error, warnings
+import contextlib, inspect, io, json, math, os, re, shutil, signal, sys, tempfile, time, urllib.error, warnings
 from .core import *  # first: the package silences fastai's import-time deprecation warnings
 from fastai.vision.all import *
 from fastai.callback.mixup import MixUp
@@ -49,6 +49,18 @@ class _RaiseDropped(Callback):
     def after_batch(self):
         if _pending: raise Terminated() if _pending[-1] == signal.SIGTERM else KeyboardInterrupt()
 
+_QUIET_S = 3  # how long a process other than the first of several waits before it says its error (see `_error_exit`)
+
+def _error_exit(prog, msg):
+    "Print `prog: error: msg` on stderr and exit with code 2; under torchrun, once for all the processes."
+    if num_distrib() > 1 and rank_distrib():
+        # Every process meets the same mistake: the first says it, and torchrun then ends the others (SIGTERM). So the
+        # others wait quietly first, and only one whose mistake is its own, still running after _QUIET_S, says it.
+        for s in (signal.SIGTERM, signal.SIGINT): signal.signal(s, signal.SIG_DFL)
+        time.sleep(_QUIET_S)
+    print(f"{prog}: error: {msg}", file=sys.stderr)
+    sys.exit(2)
+
 @contextlib.contextmanager
 def script_errors(prog):
     "Turn a `FastresError` into `prog: error: ...` on stderr and exit code 2, Ctrl-C into a message and exit code 130, SIGTERM into 143."
@@ -59,12 +71,9 @@ def script_errors(prog):
         except ValueError: pass  # not the main thread, where only Python may set handlers: they stay as they are
     _pending.clear()
     try: yield
-    except FastresError as e:
-        print(f"{prog}: error: {_clean_message(e)}", file=sys.stderr)
-        sys.exit(2)
+    except FastresError as e: _error_exit(prog, _clean_message(e))
     except UnreadableImage as e:  # (from a loader's worker, torch's message holds the worker's traceback: its last line)
-        print(f"{prog}: error: {str(e).strip().rpartition('UnreadableImage: ')[-1]}", file=sys.stderr)
-        sys.exit(2)
+        _error_exit(prog, str(e).strip().rpartition('UnreadableImage: ')[-1])
     except KeyboardInterrupt as e:
         term = isinstance(e, Terminated)
         print(f"\n{prog}: {'terminated' if term else 'interrupted'}. {e.args[0] if e.args else ''}".rstrip(), file=sys.stderr)

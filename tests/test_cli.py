@@ -250,6 +250,15 @@ def test_two_processes_with_torchrun(tmp_path):
     assert all(len(set(d)) == 1 for d in digests) and digests[0] != digests[1], digests
     assert weights_digest(load_run(tuned).model) == digests[1][0]
 
+def test_a_mistake_under_torchrun_is_said_once(tmp_path):
+    "Both processes meet the same mistake: the first says it, torchrun ends the other before it does, and nothing is left behind."
+    out = tmp_path/'o'
+    res = subprocess.run(['torchrun', '--standalone', '--nproc_per_node', '2', '--no-python', script('fastres_train'),
+                          '--arch', 'resnet21', '--data', str(DATA), '--out', str(out)], capture_output=True, text=True, env=ENV, timeout=240)
+    assert res.returncode != 0 and not out.exists(), res.stderr[-3000:]
+    said = (res.stdout + res.stderr).count("fastres_train: error: Unknown architecture 'resnet21'. Did you mean 'resnet20'")
+    assert said == 1, res.stdout + res.stderr[-3000:]
+
 def test_cached_data_path(tmp_path):
     "--cache: the images are decoded once into $FASTRES_CACHE and training runs on the cached batches."
     out, cache = tmp_path/'cached', tmp_path/'cache'
