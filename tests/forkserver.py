@@ -152,6 +152,11 @@ class ForkServer:
         return subprocess.CompletedProcess(p.args, code, *p.output())
 
     def close(self):
+        "End the server, and any child still running (a test that failed before it waited for its child)."
+        with self.cond: left = [pid for pid in self.pids.values() if pid not in self.codes]
+        for pid in left:
+            try: os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError: pass
         if self.proc.poll() is None:
             self.proc.stdin.close()
             try: self.proc.wait(30)
