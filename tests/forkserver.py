@@ -87,7 +87,9 @@ class Forked:
     def returncode(self): return self.server.codes.get(self.pid)
     def poll(self): return self.returncode
     def send_signal(self, sig):
-        if self.returncode is None: os.kill(self.pid, sig)
+        if self.returncode is None:
+            try: os.kill(self.pid, sig)
+            except ProcessLookupError: pass  # (it ended, and the server reaped it, since `returncode` was read)
     def kill(self): self.send_signal(signal.SIGKILL)
 
     def wait(self, timeout=None):
@@ -101,6 +103,11 @@ class Forked:
         "The child's standard output and error, as text."
         return Path(self.out).read_text(), Path(self.err).read_text()
 
+    def result(self, timeout=None):
+        "What `subprocess.run(..., capture_output=True, text=True)` returns, once the child has ended."
+        code = self.wait(timeout)
+        return subprocess.CompletedProcess(self.args, code, *self.output())
+
 class ForkServer:
     "A server process that has imported fastres, forking a child per command line (see the module's docstring)."
     def __init__(self, env):
@@ -109,7 +116,7 @@ class ForkServer:
         self.proc = subprocess.Popen([sys.executable, '-c', _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, env=self.env, text=True)
         self.pids, self.codes, self.n, self.ended = {}, {}, 0, False
-        self.cond, self.lock = threading.Condition(), threading.Lock()
+        self.cond = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
         atexit.register(self.close)
 
@@ -137,7 +144,7 @@ class ForkServer:
             path = Path(sysconfig.get_path('scripts'))/argv[0]
             assert path.is_file(), f"console script {argv[0]} is not installed: run pip install -e . (settings.ini console_scripts)"
             argv[0] = str(path)
-        with self.lock:  # (tests may start command lines from several threads)
+        with self.cond:  # (tests may start command lines from several threads)
             self.n += 1
             i, out, err = self.n, self.tmp/f'{self.n}.out', self.tmp/f'{self.n}.err'
             out.touch(); err.touch()  # (there to read before the child starts)
@@ -147,9 +154,7 @@ class ForkServer:
 
     def run(self, argv, cwd=None, env=None, timeout=None):
         "`subprocess.run(argv, capture_output=True, text=True)`, forked."
-        p = self.popen(argv, cwd, env)
-        code = p.wait(timeout)
-        return subprocess.CompletedProcess(p.args, code, *p.output())
+        return self.popen(argv, cwd, env).result(timeout)
 
     def close(self):
         "End the server, and any child still running (a test that failed before it waited for its child)."

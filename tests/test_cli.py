@@ -383,7 +383,7 @@ def run_many(cmds, cwd):
     results = []
     for i in range(0, len(cmds), 2):
         ps = [fork_server().popen(c, cwd=cwd) for c in cmds[i:i+2]]
-        results += [subprocess.CompletedProcess(p.args, p.wait(240), *p.output()) for p in ps]
+        results += [p.result(240) for p in ps]
     return results
 
 def test_bad_input_gets_a_message_and_exit_code_2(tmp_path):
