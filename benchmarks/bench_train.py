@@ -26,6 +26,10 @@ Parts:
             process: wall time, share of the training time spent waiting for data, peak memory. By default fastres runs
             before and after fastai (--epoch-runs), and the ratio uses its mean: a shared host whose speed drifts during
             the ~20 minutes then moves both sides alike
+  epochsteps  fastres's default recipe in one process: the time of each training step through a full Imagenette epoch,
+            between fixed-batch steps (as `step` times them) before and after it, and the share of values that are
+            subnormal in the weights, gradients and optimiser state every 25 steps: is a step of the epoch slower than the
+            benchmark's step, and does it slow down as the model trains? (--epoch-arch; not in the default set)
   recipe    step time of Recipe()'s model with each leaderboard trick added in turn (ReLU, Mish, self-attention,
             MaxBlurPool): what each costs on this machine
   blurpool  MaxBlurPool three ways: the blur as a depthwise convolution (fastres at first), as average pools after PyTorch's
@@ -643,6 +647,49 @@ def part_epoch(args, device):
               f"(PSS {r['peak_pss_mb']:.0f}, main process {r['self_peak_rss_mb']:.0f}), accuracy {r['accuracy']:.3f}", flush=True)
     return res, decode
 
+class Subnormals(Callback):
+    "Every `every` steps, the share of nonzero values below float32's smallest normal in the weights, gradients and optimiser state."
+    order = 99
+    def __init__(self, every=25): self.every, self.log = every, []
+    def after_step(self):
+        if self.iter % self.every: return
+        tiny = torch.finfo(torch.float32).tiny
+        def share(ts):
+            ts = [t.detach() for t in ts if isinstance(t, torch.Tensor) and t.is_floating_point()]
+            return sum(((t != 0) & (t.float().abs() < tiny)).sum().item() for t in ts)/max(1, sum(t.numel() for t in ts))
+        ps = list(self.learn.model.parameters())
+        state = [v for p in ps for v in self.opt.state[p].values()]
+        self.log.append(dict(step=self.iter, weights=share(ps), grads=share(p.grad for p in ps), opt_state=share(state)))
+
+def fixed_batch_steps(learn, args, n=6):
+    "Step times (s) of `learn` on `batch_dls` (the `step` part's fixed batch), the first step not counted; its own data put back."
+    real = learn.dls
+    learn.dls = batch_dls(args.bs, args.size, n=n, device=real.device)
+    t = StepTimer()
+    try:
+        with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4, cbs=t)
+    finally: learn.dls = real
+    return t.times[1:]
+
+def part_epochsteps(args, device, window=20):
+    "Each training step of one fastres epoch, in one process with fixed-batch steps before and after it."
+    dls = get_dls(**SUBSET, size=args.size, bs=args.bs, cache=True, device=device)
+    learn = resnet_learner(dls, args.epoch_arch, metrics=accuracy, path='/tmp')
+    before = fixed_batch_steps(learn, args)
+    print(f"  fixed batch before: median {np.median(before):.3f} s/step", flush=True)
+    t, sub = StepTimer(), Subnormals()
+    with learn.no_bar(): learn.fit_one_cycle(1, 2e-3, cbs=[t, sub])
+    acc = float(learn.recorder.values[-1][2])  # (before the fixed-batch fit, whose validation is of that batch)
+    after = fixed_batch_steps(learn, args)
+    steps = t.times[1:]  # (the first: autocast, allocator and caches warm up)
+    windows = [dict(first=i + 1, last=min(i + window, len(steps)), median_s=float(np.median(steps[i:i + window])))
+               for i in range(0, len(steps), window)]
+    res = dict(arch=args.epoch_arch, bs=args.bs, fixed_before=before, fixed_after=after, epoch_steps=t.times, windows=windows,
+               subnormals=sub.log, accuracy=acc)
+    for k, v in (('fixed batch before', before), ('epoch steps', steps), ('fixed batch after', after)):
+        print(f"  {k:20s} median {np.median(v):.3f} s/step ({args.bs/np.median(v):.1f} img/s), mean {np.mean(v):.3f}", flush=True)
+    return res
+
 def part_curves(args, device):
     "The same xresnet18 run (seed, initial weights, batches) in fp32 with fastai's Adam and on fastres's default path."
     dls = get_dls(**SUBSET, size=args.size, bs=args.bs, cache=True, device=device)
@@ -765,7 +812,7 @@ def eval_protocols(r, learn, sizes=(128, 144, 160)):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--parts', nargs='+', default=['step', 'roofline', 'data', 'profile', 'convs', 'epoch', 'curves', 'recipe'],
-                    choices=['step', 'roofline', 'profile', 'convs', 'data', 'epoch', 'recipe', 'blurpool', 'bnact', 'blurconv', 'curves', 'accuracy'])
+                    choices=['step', 'roofline', 'profile', 'convs', 'data', 'epoch', 'epochsteps', 'recipe', 'blurpool', 'bnact', 'blurconv', 'curves', 'accuracy'])
     ap.add_argument('--archs', nargs='+', default=list(ARCHS))
     ap.add_argument('--epoch-arch', default='xresnet50', help='model of the end-to-end epoch')
     ap.add_argument('--epoch-runs', nargs='+', default=['fastres', 'fastai', 'fastres'], choices=['fastres', 'fastai'],
@@ -836,6 +883,7 @@ def main():
     if 'profile' in args.parts: print("== profile", flush=True); out['profile'] = part_profile(args, device)
     if 'convs' in args.parts: print("== convs", flush=True); out['convs'] = part_convs(args, device)
     if 'epoch' in args.parts: print("== epoch", flush=True); out['epoch'], extra['epoch_cache'] = part_epoch(args, device)
+    if 'epochsteps' in args.parts: print("== epochsteps", flush=True); out['epochsteps'] = part_epochsteps(args, device)
     if 'curves' in args.parts: print("== curves", flush=True); out['curves'], extra['curves'] = part_curves(args, device)
     if 'recipe' in args.parts: print("== recipe", flush=True); out['recipe'] = part_recipe(args, device)
     if 'blurpool' in args.parts: print("== blurpool", flush=True); out['blurpool'] = part_blurpool(args, device)
@@ -923,6 +971,21 @@ def report(o):
                  + (f"; {min(ratios):.2f}x to {max(ratios):.2f}x run against run" if len(ratios) > 1 else '')
                  + f"); peak memory {peak('fastres', 'peak_rss_mb')/peak('fastai', 'peak_rss_mb'):.2f}x "
                  f"fastai's (RSS, incl. workers), {peak('fastres', 'peak_pss_mb')/peak('fastai', 'peak_pss_mb'):.2f}x (PSS).\n")
+    if 'epochsteps' in o:
+        e = o['epochsteps']
+        med = lambda v: float(np.median(v))
+        s.append(f"\n## The epoch's steps against the fixed batch's, in one process ({e['arch']}, fastres default, batch {e['bs']})\n\n"
+                 "One process: fixed-batch steps (the `step` part's batch), one `fit_one_cycle(1, 2e-3)` epoch over Imagenette "
+                 "with every training step timed (the first not counted), fixed-batch steps again. Seconds per step:\n")
+        rows = [dict(what='fixed batch, before the epoch', v=e['fixed_before']), dict(what='the epoch\'s training steps', v=e['epoch_steps'][1:]),
+                dict(what='fixed batch, after the epoch', v=e['fixed_after'])]
+        s.append(md_table(rows, [('steps', lambda r: r['what']), ('n', lambda r: str(len(r['v']))), ('median s', lambda r: fmt(med(r['v']), '.3f')),
+                                 ('mean s', lambda r: fmt(float(np.mean(r['v'])), '.3f')), ('img/s (median)', lambda r: fmt(e['bs']/med(r['v'])))]))
+        s.append("\nThe epoch's steps by window (median s/step): "
+                 + ', '.join(f"{w['first']}-{w['last']}: {w['median_s']:.2f}" for w in e['windows'])
+                 + ". Largest share of subnormal values seen (weights, gradients, optimiser state, every 25 steps): "
+                 + ', '.join(f"{k} {max(r[k] for r in e['subnormals']):.2g}" for k in ('weights', 'grads', 'opt_state'))
+                 + f". Accuracy after the epoch {e['accuracy']:.3f}.\n")
     if 'recipe' in o:
         st = o['settings']
         s.append(f"\n## What the recipe's model tricks cost per step (xresnet50, {st['size']} px, batch {st['bs']}, fused ranger)\n")

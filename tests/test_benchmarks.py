@@ -32,3 +32,23 @@ def test_bench_self_attention_ways_agree():
     bsa.SHAPES = [(2, 16, 4, 4)]
     rows = bsa.part_module(1, torch.float32)
     assert list(rows[0]) == ['shape', *bsa.VARIANTS] and all(rows[0][k] > 0 for k in bsa.VARIANTS)
+
+def test_bench_train_epochsteps_pieces():
+    "The epochsteps part's pieces: fixed-batch steps give the learner its own data back, and `Subnormals` counts a planted subnormal."
+    bt = _bench('bench_train')
+    args = argparse.Namespace(bs=4, size=32)
+    dls = bt.batch_dls(args.bs, args.size, 2)
+    learn = bt.resnet_learner(dls, 'xresnet18', n_out=10, path='/tmp')
+    learn.cpu_mixed_precision.tune_convs = False  # (timing each convolution's ways would take minutes)
+    times = bt.fixed_batch_steps(learn, args, n=3)
+    assert len(times) == 2 and all(t > 0 for t in times) and learn.dls is dls
+    sub = bt.Subnormals(every=2)
+    learn.add_cb(sub)
+    ps = list(learn.model.parameters())  # (the first: the stem's first convolution's weight, 4-d, channels-last after the fit)
+    with torch.no_grad(): ps[0][0, 0, 0, :3] = torch.tensor([1e-40, -1e-39, 1e-37])  # two subnormals, one normal
+    ps[1].grad = torch.full_like(ps[1], 1e-41)
+    learn.opt.state[ps[1]]['sqr_avg'][0] = 1e-42  # (the fused Adam's state: grad_avg and sqr_avg for each weight, and a step count)
+    for learn.iter in (0, 1): sub.after_step()  # (every=2: the second is skipped)
+    n = sum(p.numel() for p in ps)
+    assert all(p.grad is not None for p in ps)  # (fastai's zero_grad zeroes the fit's gradients, and keeps them)
+    assert sub.log == [dict(step=0, weights=2/n, grads=ps[1].numel()/n, opt_state=1/(2*n))]
