@@ -648,11 +648,13 @@ def part_epoch(args, device):
     return res, decode
 
 class Subnormals(Callback):
-    "Every `every` steps, the share of nonzero values below float32's smallest normal in the weights, gradients and optimiser state."
+    """Every `every` steps, the share of nonzero values below float32's smallest normal in the weights, gradients and optimiser
+    state; the time each look took (inside the step: the gradients are zeroed before `after_batch`) in `spent`."""
     order = 99
-    def __init__(self, every=25): self.every, self.log = every, []
+    def __init__(self, every=25): self.every, self.log, self.spent = every, [], {}
     def after_step(self):
         if self.iter % self.every: return
+        t0 = time.perf_counter()
         tiny = torch.finfo(torch.float32).tiny
         def share(ts):
             ts = [t.detach() for t in ts if isinstance(t, torch.Tensor) and t.is_floating_point()]
@@ -660,6 +662,7 @@ class Subnormals(Callback):
         ps = list(self.learn.model.parameters())
         state = [v for p in ps for v in self.opt.state[p].values()]
         self.log.append(dict(step=self.iter, weights=share(ps), grads=share(p.grad for p in ps), opt_state=share(state)))
+        self.spent[self.iter] = time.perf_counter() - t0
 
 def fixed_batch_steps(learn, args, n=6):
     "Step times (s) of `learn` on `batch_dls` (the `step` part's fixed batch), the first step not counted; its own data put back."
@@ -681,11 +684,12 @@ def part_epochsteps(args, device, window=20):
     with learn.no_bar(): learn.fit_one_cycle(1, 2e-3, cbs=[t, sub])
     acc = float(learn.recorder.values[-1][2])  # (before the fixed-batch fit, whose validation is of that batch)
     after = fixed_batch_steps(learn, args)
+    t.times = [dt - sub.spent.get(i, 0.) for i, dt in enumerate(t.times)]  # (each step's time without the subnormals' look)
     steps = t.times[1:]  # (the first: autocast, allocator and caches warm up)
     windows = [dict(first=i + 1, last=min(i + window, len(steps)), median_s=float(np.median(steps[i:i + window])))
                for i in range(0, len(steps), window)]
     res = dict(arch=args.epoch_arch, bs=args.bs, fixed_before=before, fixed_after=after, epoch_steps=t.times, windows=windows,
-               subnormals=sub.log, accuracy=acc)
+               subnormals=sub.log, subnormals_look_s=sub.spent, accuracy=acc)
     for k, v in (('fixed batch before', before), ('epoch steps', steps), ('fixed batch after', after)):
         print(f"  {k:20s} median {np.median(v):.3f} s/step ({args.bs/np.median(v):.1f} img/s), mean {np.mean(v):.3f}", flush=True)
     return res
@@ -985,6 +989,8 @@ def report(o):
                  + ', '.join(f"{w['first']}-{w['last']}: {w['median_s']:.2f}" for w in e['windows'])
                  + ". Largest share of subnormal values seen (weights, gradients, optimiser state, every 25 steps): "
                  + ', '.join(f"{k} {max(r[k] for r in e['subnormals']):.2g}" for k in ('weights', 'grads', 'opt_state'))
+                 + (f" (the {len(e['subnormals_look_s'])} looks took {sum(e['subnormals_look_s'].values()):.1f} s in all, taken out of their steps' times)"
+                    if 'subnormals_look_s' in e else " (the looks are in their steps' times)")
                  + f". Accuracy after the epoch {e['accuracy']:.3f}.\n")
     if 'recipe' in o:
         st = o['settings']

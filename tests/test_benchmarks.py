@@ -52,3 +52,4 @@ def test_bench_train_epochsteps_pieces():
     n = sum(p.numel() for p in ps)
     assert all(p.grad is not None for p in ps)  # (fastai's zero_grad zeroes the fit's gradients, and keeps them)
     assert sub.log == [dict(step=0, weights=2/n, grads=ps[1].numel()/n, opt_state=1/(2*n))]
+    assert list(sub.spent) == [0] and sub.spent[0] > 0  # (the look's time, which the part takes out of the step's)
