@@ -4,11 +4,11 @@
 
 # %% ../nbs/08_cli.ipynb #e8918e3d
 from __future__ import annotations
-import contextlib, inspect, io, json, math, os, re, shutil, signal, sys, tempfile, time, urllib.error, warnings
+import contextlib, functools, inspect, io, json, math, os, re, shutil, signal, sys, tempfile, time, urllib.error, warnings
 from .core import *  # first: the package silences fastai's import-time deprecation warnings
 from fastai.vision.all import *
 from fastai.callback.mixup import MixUp
-from fastcore.script import call_parse, Param, store_true, anno_parser
+from fastcore.script import Param, store_true, anno_parser
 import fastprogress.fastprogress as fastprogress
 from .data import *
 from .data import _arg, _check_positive
@@ -51,14 +51,14 @@ class _RaiseDropped(Callback):
 
 _QUIET_S = 3  # how long a process other than the first of several waits before it says its error (see `_error_exit`)
 
-def _error_exit(prog, msg):
-    "Print `prog: error: msg` on stderr and exit with code 2; under torchrun, once for all the processes."
+def _error_exit(prog, msg, usage=''):
+    "Print `usage` (argparse's, for a malformed option), then `prog: error: msg`, on stderr and exit with code 2; under torchrun, once for all the processes."
     if num_distrib() > 1 and rank_distrib():
         # Every process meets the same mistake: the first says it, and torchrun then ends the others (SIGTERM). So the
         # others wait quietly first, and only one whose mistake is its own, still running after _QUIET_S, says it.
         for s in (signal.SIGTERM, signal.SIGINT): signal.signal(s, signal.SIG_DFL)
         time.sleep(_QUIET_S)
-    print(f"{prog}: error: {msg}", file=sys.stderr)
+    print(f"{usage}{prog}: error: {msg}", file=sys.stderr)
     sys.exit(2)
 
 @contextlib.contextmanager
@@ -81,6 +81,30 @@ def script_errors(prog):
     finally:
         _pending.clear()
         for s, h in old.items(): signal.signal(s, h)
+
+# %% ../nbs/08_cli.ipynb #a171584c
+def _run_as_script(frame):
+    "Is `frame` the top level of the file Python was started with (a console script, `python file.py`, `python -m`)?"
+    g = frame.f_globals if frame is not None else {}
+    if frame is None or frame.f_locals is not g or g.get('__name__') != '__main__' or not g.get('__file__'): return False
+    return Path(g['__file__']).resolve() == Path(frame.f_code.co_filename).resolve()
+
+def _usage_error(parser, message):
+    "What argparse does with a malformed option (usage, `prog: error: message`, exit code 2), through `_error_exit`."
+    _error_exit(parser.prog, message, usage=parser.format_usage())
+
+def _command(func):
+    "`func` as a shell command, like fastcore's `call_parse`, but under torchrun its usage errors and `--help` are said once."
+    @functools.wraps(func)
+    def _f(*args, **kwargs):
+        if args or kwargs or not _run_as_script(inspect.currentframe().f_back): return func(*args, **kwargs)
+        parser = anno_parser(func)
+        parser.error = partial(_usage_error, parser)  # (argparse calls `self.error`: the instance's comes first)
+        if num_distrib() > 1 and rank_distrib(): parser.print_help = lambda file=None: None
+        opts = vars(parser.parse_args())
+        for k in ('pdb', 'xtra'): opts.pop(k, None)  # (anno_parser's hidden options, for call_parse's own use)
+        return func(**opts)
+    return _f
 
 # %% ../nbs/08_cli.ipynb #8ccd63ca
 def make_opt(opt='ranger', mom=None, sqrmom=None, eps=None):
@@ -537,7 +561,7 @@ def train_runs(arch=None, dataset='imagenette', data=None, size=128, bs=64, n_pe
 
 
 # %% ../nbs/08_cli.ipynb #e970d667
-@call_parse
+@_command
 def fastres_train(
     arch:Param("Architecture: a name from `arch_names()` such as xresnet50, resnet18, regnetx_400mf (default: xresnet50; "
                "with --finetune, the run's)", str)=None,
@@ -623,7 +647,7 @@ def lr_find_plot(archs, dls, out='.', fname='lr_find.png', num_it=100, start_lr=
     return pd.DataFrame({a: c.suggestions for a, c in curves.items()}).T, png
 
 # %% ../nbs/08_cli.ipynb #45fc9218
-@call_parse
+@_command
 def fastres_lr_find(
     arch:Param("Architecture(s), comma-separated to compare: xresnet18,xresnet50 (default: xresnet50; with --finetune, the run's)", str)=None,
     dataset:Param("imagenette or imagewoof (used when --data is not given)", str)='imagenette',
@@ -676,7 +700,7 @@ def summary_table(arch, size=224, n_out=1000, c_in=3) -> pd.DataFrame:
     return df
 
 # %% ../nbs/08_cli.ipynb #cde86466
-@call_parse
+@_command
 def fastres_summary(
     arch:Param("Architecture(s), comma-separated to compare: resnet18,xresnet18", str)='xresnet50',
     size:Param("Image size in pixels", int)=224,
@@ -809,7 +833,7 @@ def predict_table(learn, items, top=1, bs=64) -> pd.DataFrame:
     return df
 
 # %% ../nbs/08_cli.ipynb #51968863
-@call_parse
+@_command
 def fastres_predict(
     run:Param("A fastres_train run folder (or the .pkl learner it exported)", str),
     items:Param("Image files, or folders of them (searched recursively)", str, nargs='+'),

@@ -259,6 +259,16 @@ def test_a_mistake_under_torchrun_is_said_once(tmp_path):
     said = (res.stdout + res.stderr).count("fastres_train: error: Unknown architecture 'resnet21'. Did you mean 'resnet20'")
     assert said == 1, res.stdout + res.stderr[-3000:]
 
+def test_a_malformed_option_under_torchrun_is_said_once(tmp_path):
+    "argparse's usage error too: the first process prints the usage and the error, the other is ended before it does."
+    out = tmp_path/'o'
+    res = subprocess.run(['torchrun', '--standalone', '--nproc_per_node', '2', '--no-python', script('fastres_train'),
+                          '--data', str(DATA), '--size', 'large', '--out', str(out)], capture_output=True, text=True, env=ENV, timeout=240)
+    assert res.returncode != 0 and not out.exists(), res.stderr[-3000:]
+    both = res.stdout + res.stderr
+    assert both.count("usage: fastres_train [-h]") == 1, both[-3000:]
+    assert both.count("fastres_train: error: argument --size: invalid int value: 'large'") == 1, both[-3000:]
+
 def test_cached_data_path(tmp_path):
     "--cache: the images are decoded once into $FASTRES_CACHE and training runs on the cached batches."
     out, cache = tmp_path/'cached', tmp_path/'cache'
