@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_xresnet.ipynb #a89ebdee
 from __future__ import annotations
-import functools, inspect, pickle
+import functools, inspect, itertools, pickle
 from pathlib import Path
 from fastai.basics import *
 from fastai.layers import MaxPool, AdaptiveAvgPool
@@ -226,14 +226,42 @@ def _mismatch(sd, model, j, kd, vs, vd):
                 f"ready to fine-tune with `finetune_learner(dls, arch, src)`; to load everything, build the model with n_out={vs.shape[0]}.")
     return f"the architectures differ here (another width, or another kind of block).{_fit_hint(sd)}"
 
+def _fits(src, dst):
+    "Do the (key, tensor) pairs of `src` fit those of `dst` one for one (shape and kind)?"
+    return len(src) == len(dst) and all(vs.shape == vd.shape and _tensor_kind(ks) == _tensor_kind(kd) for (ks, vs), (kd, vd) in zip(src, dst))
+
+def _reorder_children(src, dst, most=4):
+    "`src` with the children of a module (at most `most`) taken in another order where its tensors then fit `dst`'s in order."
+    # Some implementations build a block's branches in another order (torchvision's RegNet: the shortcut before the body),
+    # which changes only the order of the state dict. So at a pair that does not fit, each module around the tensor has its
+    # children tried in every order, and the first order that fits the whole module is kept. Outermost first: shapes alone
+    # can fit more than one order (the RegNet shortcut's conv has the shape of the body's first, so the body's three convs
+    # in another order fit too), and what implementations reorder is whole branches.
+    src, j = list(src), 0
+    while j < min(len(src), len(dst)):
+        if _fits(src[j:j+1], dst[j:j+1]): j += 1; continue
+        parts = src[j][0].split('.')
+        for depth in range(1, len(parts) - 1):
+            pre = '.'.join(parts[:depth]) + '.'
+            idx = [i for i, (k, _) in enumerate(src) if k.startswith(pre)]  # (a module's tensors come together)
+            start, end = idx[0], idx[-1] + 1
+            children = {}
+            for kv in src[start:end]: children.setdefault(kv[0][len(pre):].split('.')[0], []).append(kv)
+            if not 1 < len(children) <= most: continue
+            order = next((o for o in itertools.permutations(children.values()) if _fits([kv for c in o for kv in c], dst[start:end])), None)
+            if order is not None: src[start:end] = [kv for c in order for kv in c]; break
+        else: return src  # no order fits: the caller says where they differ
+    return src
+
 def convert_state_dict(sd, model):
-    "The tensors of state dict `sd` renamed to `model`'s keys, paired in order (by name where the names are `model`'s) and checked for shape and kind."
+    "The tensors of state dict `sd` renamed to `model`'s keys, paired in order (by name where the names are `model`'s; a module's children in another order where only that fits) and checked for shape and kind."
     dst = list(model.state_dict().items())
     # the same names in another order (safetensors files keep them sorted): paired by name, else in order
     src = [(k, sd[k]) for k, _ in dst] if set(sd) == {k for k, _ in dst} else list(sd.items())
     if len(src) != len(dst):
         raise FastresError(f"The weights hold {len(src)} tensors but the model has {len(dst)}: they are not the same "
                            f"architecture (another depth, or another kind of block).{_fit_hint(sd)}")
+    if not _fits(src, dst): src = _reorder_children(src, dst)
     res = {}
     for j, ((ks, vs), (kd, vd)) in enumerate(zip(src, dst)):
         if vs.shape != vd.shape or _tensor_kind(ks) != _tensor_kind(kd):
