@@ -139,11 +139,14 @@ def check_opts(**opts):
         if k == 'epochs' and given('finetune'): lo = 0  # (fine-tuning: 0 trains the new head alone, in --freeze_epochs)
         if given(k) and not (isinstance(opts[k], (int, np.integer)) and opts[k] >= lo):
             bad(k, f"a whole number of at least {lo}")
+    if given('presize') and given('size') and opts['presize'] < opts['size']: raise FastresError(
+        f"--presize {opts['presize']} is below --size {opts['size']}: the images would be enlarged before they are cropped. "
+        f"Pass at least --presize {opts['size']}, or leave it out (1.25 x size).")
     if given('finetune') and opts.get('epochs') == 0 == opts.get('freeze_epochs'): raise FastresError(
         "--epochs 0 and --freeze_epochs 0 train nothing: --freeze_epochs trains the new head with the body frozen, "
         "--epochs then the whole network. Give one of them at least 1.")
-    for k in ('lr', 'eps', 'start_lr', 'end_lr', 'lr_mult'):
-        if given(k) and not (math.isfinite(opts[k]) and opts[k] > 0): bad(k, "a positive number such as 1e-3")
+    for k, such in dict(lr='1e-3', eps='1e-6', start_lr='1e-7', end_lr='10', lr_mult='100').items():
+        if given(k) and not (math.isfinite(opts[k]) and opts[k] > 0): bad(k, f"a positive number such as {such}")
     if given('wd') and not (math.isfinite(opts['wd']) and opts['wd'] >= 0): bad('wd', "zero or a positive number such as 1e-2")
     for k in ('mom', 'sqrmom', 'label_smoothing'):
         if given(k) and not 0 <= opts[k] < 1: bad(k, "at least 0 and below 1")
@@ -681,6 +684,10 @@ def fastres_lr_find(
         sugg, png = lr_find_plot(None if finetune else arch, dls, out, num_it=num_it, start_lr=start_lr, end_lr=end_lr,
                                  seed=seed, finetune=finetune, opt=opt, wd=wd, precision=precision)
         show_table(sugg.reset_index(names='arch'), '{:.2e}')
+        if none := [c for c in sugg.columns if sugg[c].isna().any()]:  # (`suggest_lrs` gives NaN where a rule finds nothing)
+            print(f"\nNo suggestion (NaN) from {', '.join(none)}: the curve of {num_it} learning rates was too short for "
+                  f"{'that rule' if len(none) == 1 else 'those rules'} (lr_find leaves out its first tenth and last 5), or its "
+                  "loss was not finite. Try more, such as --num_it 100 (the default).")
         print(f"\nPlot saved to {png}")
 
 # %% ../nbs/08_cli.ipynb #0e386473
@@ -818,8 +825,9 @@ def predict_table(learn, items, top=1, bs=64) -> pd.DataFrame:
         raise FastresError(f"{_arg('top')} must be between 1 and the {len(vocab)} classes, not {top}.")
     _check_positive(bs=bs)
     probs, files, bad = _readable_probs(learn, files, bs)
+    if not files: raise FastresError(f"None of the images can be read (PIL cannot decode {', '.join(map(str, bad))}): pass photos "
+                                     "such as JPEG or PNG files, whole.")
     if bad: warnings.warn(f"{len(bad)} of the images cannot be read and were left out: {', '.join(map(str, bad))}")
-    if not files: raise FastresError("None of the images can be read.")
     p, i = probs.topk(top, dim=1)
     df = pd.DataFrame({'file': [str(f) for f in files]})
     for k in range(top):
@@ -853,7 +861,11 @@ def fastres_predict(
             if csv.exists(): raise FastresError(f"--csv {csv} is there already: fastres_predict does not overwrite files. Pass a new name.")
             if not csv.parent.is_dir(): raise FastresError(f"--csv {csv}: there is no folder {csv.parent}. Make it first, or pass a file in an existing folder.")
         learn = load_run(run, name).set_precision(precision)
-        df = predict_table(learn, items, top, bs)
+        with warnings.catch_warnings():  # (the images left out are said below as the command's messages are, without Python's source line)
+            warnings.filterwarnings('ignore', message='.* of the images cannot be read and were left out')
+            df = predict_table(learn, items, top, bs)
+        if bad := df.attrs['unreadable']:
+            print(f"fastres_predict: warning: {len(bad)} of the images cannot be read and were left out: {', '.join(bad)}", file=sys.stderr)
         if csv is None: show_table(df)
         else:
             with atomic_write(csv, 'w') as f: df.to_csv(f, index=False)

@@ -185,7 +185,7 @@ def add_self_attention(model, stage=0, sym=False):
     stages = _stages(model)
     if not stages: raise FastresError(
         "add_self_attention puts attention at the end of a stage of ResBlocks, and this model has none (it is not a fastres "
-        "ResNet): leave self-attention off (self_attention=False).")
+        "ResNet): leave self-attention off (self_attention=False, or no --self_attention for fastres_train).")
     if not -len(stages) <= stage < len(stages):
         raise FastresError(f"The model has {len(stages)} stages of ResBlocks; stage {stage} does not exist.")
     block = stages[stage][-1]

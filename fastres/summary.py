@@ -150,8 +150,9 @@ def _shapes(out):
     return type(out).__name__
 
 def compare_archs(archs, x_or_size=224, n_out=None, c_in=None, meta=None, **kwargs):
-    "DataFrame of parameters, FLOPs, MACs and output shape on `x_or_size` for each of `archs` (names, constructors or models; or one of them); `n_out` (1000), `c_in` (3), `meta` (True) and `kwargs` build the names and constructors, and are refused with models only (warned about with some)."
-    if isinstance(archs, str) or callable(archs): archs = [archs]  # one architecture (a name is iterable, a model callable)
+    "DataFrame of parameters, FLOPs, MACs and output shape on `x_or_size` for each of `archs` (names, constructors or models; or one of them, or names separated by commas); `n_out` (1000), `c_in` (3), `meta` (True) and `kwargs` build the names and constructors, and are refused with models only (warned about with some)."
+    if isinstance(archs, str): archs = [a.strip() for a in archs.split(',') if a.strip()]  # one name, or several as the commands take them
+    elif callable(archs): archs = [archs]  # one constructor or model (a model is iterable and callable)
     try: items = list(archs)
     except TypeError: items = []  # None, a number...
     if not items: raise FastresError(f"compare_archs needs one or more architectures (names, constructors or models), such as "

@@ -305,6 +305,8 @@ def test_lr_find_saves_its_plot_beside_the_users_files(tmp_path):
     assert res.stdout.split()[:5] == ['arch', 'valley', 'slide', 'steep', 'minimum']
     png = plots/'lr_find_2.png'
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and f'Plot saved to {png}' in res.stdout
+    # 20 learning rates are too few for the slide rule (fastai's needs 16 past the 2 + 5 left out): said, not only NaN
+    assert 'No suggestion (NaN) from slide: the curve of 20 learning rates was too short for that rule' in res.stdout, res.stdout
     assert (plots/'lr_find.png').read_bytes() == b'mine'
     assert sorted(f.name for f in tmp_path.iterdir()) == ['plots']  # no models/ folder (where lr_find keeps the model meanwhile)
 
