@@ -320,6 +320,11 @@ def _with_tricks(arch, blur_pool=False, self_attention=False, blur_conv=False):
     from fastres.recipes import recipe_model  # a later notebook's module, which imports this one
     return partial(recipe_model, arch, self_attention=self_attention, blur_pool=blur_pool, blur_conv=blur_conv)
 
+def _network(arch, act=None, shortcut=None, blur_pool=False, self_attention=False, blur_conv=False):
+    "The constructor of `arch` and the `resnet_learner` keywords that build `fastres_train`'s network from its options."
+    kw = {**({'act_cls': ACTIVATIONS[act]} if act is not None else {}), **({'shortcut': shortcut} if shortcut is not None else {})}
+    return _with_tricks(arch, blur_pool, self_attention, blur_conv), kw
+
 def _check_blur_pool(arch, shortcut=None):
     "Refuse --blur_pool for a new run of `arch`, which has no max pool for it to blur (runs that have it already keep it: a no-op)."
     from fastres.recipes import recipe_model, _check_blurred
@@ -355,10 +360,8 @@ def train_learner(dls, arch='xresnet50', out='.', name='model', resume=False, ke
     if finetune is not None:  # the run's network (its args.json says how it was built, activation and shortcuts too)
         from fastres.finetune import finetune_learner  # a later notebook's module, which imports this one
         return finetune_learner(dls, Path(finetune), **opt_kw, **kwargs)
-    make = _with_tricks(arch, blur_pool, self_attention, blur_conv)
-    if act is not None: kwargs['act_cls'] = ACTIVATIONS[act]
-    if shortcut is not None: kwargs['shortcut'] = shortcut
-    return resnet_learner(dls, make, **opt_kw, **kwargs)
+    make, net_kw = _network(arch, act, shortcut, blur_pool, self_attention, blur_conv)
+    return resnet_learner(dls, make, **opt_kw, **net_kw, **kwargs)
 
 def _given_mom(opt_func):
     "The momentum `opt_func` was given beyond its optimiser's own in `OPTIMIZERS` (sgd's is 0.9 there), or None."
@@ -629,13 +632,20 @@ def _free_path(path):
     return res
 
 def lr_find_plot(archs, dls, out='.', fname='lr_find.png', num_it=100, start_lr=1e-7, end_lr=10, suggestion='valley',
-                 seed=42, finetune=None, **kwargs):
-    "Suggested learning rates (DataFrame) of `lr_find` for each of `archs` on `dls`, and the PNG of their curves saved in `out`; with `finetune` (a run) instead, for its network as `finetune_learner` starts it."
+                 seed=42, finetune=None, mixup=0., act=None, shortcut=None, blur_pool=False, self_attention=False,
+                 blur_conv=False, **kwargs):
+    "Suggested learning rates (DataFrame) of `lr_find` for each of `archs` on `dls`, and the PNG of their curves saved in `out`; with `finetune` (a run) instead, for its network as `finetune_learner` starts it. `mixup` and the network's options are `fastres_train`'s; `kwargs` go to `resnet_learner`."
     archs = _arch_list(archs)
     for a in archs: get_arch(a)
-    kwargs['cbs'] = [*L(kwargs.get('cbs')), _RaiseDropped()]  # (an interrupt that code in a batch dropped stops it all the same)
+    net = dict(act=act, shortcut=shortcut, blur_pool=blur_pool, self_attention=self_attention, blur_conv=blur_conv)
+    if finetune is not None and (given := [_flag(k, v) for k, v in net.items() if v not in (None, False)]):
+        raise FastresError(f"{', '.join(given)}: with finetune the network is the run's. Leave {'it' if len(given) == 1 else 'them'} out.")
+    kwargs['cbs'] = [*L(kwargs.get('cbs')), *([MixUp(mixup)] if mixup else []), _RaiseDropped()]  # (an interrupt that code in a batch dropped stops it all the same)
     with tempfile.TemporaryDirectory() as tmp:  # where lr_find saves and restores the model: not a models/ folder here
-        learners = {a: partial(resnet_learner, dls, a, model_dir=tmp, **kwargs) for a in archs}
+        learners = {}
+        for a in archs:
+            make, net_kw = _network(a, **net)
+            learners[a] = partial(resnet_learner, dls, make, model_dir=tmp, **net_kw, **kwargs)
         if finetune is not None:  # the run's network with a new head, its body frozen (fastai's lr_find before fine_tune)
             from fastres.finetune import finetune_learner, run_network  # a later notebook's module, which imports this one
             arch, weights = run_network(finetune)
@@ -660,8 +670,21 @@ def fastres_lr_find(
     bs:Param("Batch size", int)=64,
     n_per_class:Param("Images per class: N, or TRAIN,VALID (default: all)", str)=None,
     workers:Param("Data-loading processes (default: fastai's)", int)=None,
+    cache:Param("Decode the images once into a cache and augment whole batches as tensors (as fastres_train --cache)", store_true)=False,
+    presize:Param("Size the images are resized to before cropping (default: 1.25 x size)", int)=None,
+    min_scale:Param("Smallest share of the image a random crop keeps (1: the whole image, flipped at random)", float)=0.35,
     opt:Param("Optimiser: adam, sgd, rmsprop, radam, qhadam, lamb, larc, ranger", str)='ranger',
+    mom:Param("Momentum (default: the optimiser's)", float)=None,
+    sqrmom:Param("Momentum of the squared gradients (default: the optimiser's)", float)=None,
+    eps:Param("Optimiser epsilon (default: the optimiser's)", float)=None,
     wd:Param("Weight decay", float)=1e-2,
+    mixup:Param("MixUp alpha (0: no MixUp)", float)=0.,
+    label_smoothing:Param("Label smoothing (fastres_train's default)", float)=0.1,
+    act:Param("Activation: relu, mish, silu, gelu, leaky_relu (default: the architecture's)", str)=None,
+    shortcut:Param("Downsampling shortcuts: avg, max or conv (default: the architecture's own)", str)=None,
+    blur_pool:Param("Anti-aliased MaxBlurPool in place of every max pool: zhang (no value) or kornia", str, nargs='?', const=True)=False,
+    self_attention:Param("A self-attention layer at the end of the first stage", store_true)=False,
+    blur_conv:Param("Anti-aliased strided convolutions in the residual branches", store_true)=False,
     precision:Param("auto (fastest on this device), fp32, bf16 or fp16", str)='auto',
     num_it:Param("Learning rates tried (one batch each)", int)=100,
     start_lr:Param("Smallest learning rate", float)=1e-7,
@@ -678,11 +701,17 @@ def fastres_lr_find(
             f"--out {out} is a file: --out is the folder the plot goes in (as lr_find.png, or lr_find_2.png, ... if that "
             f"is taken). Pass its folder, --out {Path(out).parent}.")
         if num_distrib() > 1: raise FastresError("fastres_lr_find runs in one process: start it without torchrun.")
-        # (with --finetune, --arch is the run's, and refused if another is given)
-        arch = run_defaults(dict(arch=arch, finetune=finetune))['arch'] if finetune is not None else ifnone(arch, 'xresnet50')
-        dls = train_dls(dataset, data, size, bs, n_per_class, workers, seed=seed)
+        net = dict(act=act, shortcut=shortcut, blur_pool=blur_pool, self_attention=self_attention, blur_conv=blur_conv)
+        if finetune is not None:  # --arch and the network's options are the run's, and refused if others are given (--mom too)
+            arch, net = run_defaults(dict(arch=arch, finetune=finetune, mom=mom, **net))['arch'], {}
+        else:
+            arch = ifnone(arch, 'xresnet50')
+            if blur_pool:
+                for a in _arch_list(arch): _check_blur_pool(a, shortcut)
+        dls = train_dls(dataset, data, size, bs, n_per_class, workers, seed=seed, cache=cache, presize=presize, min_scale=min_scale)
         sugg, png = lr_find_plot(None if finetune else arch, dls, out, num_it=num_it, start_lr=start_lr, end_lr=end_lr,
-                                 seed=seed, finetune=finetune, opt=opt, wd=wd, precision=precision)
+                                 seed=seed, finetune=finetune, opt=make_opt(opt, mom, sqrmom, eps), wd=wd, precision=precision,
+                                 label_smoothing=label_smoothing, mixup=mixup, **net)
         show_table(sugg.reset_index(names='arch'), '{:.2e}')
         if none := [c for c in sugg.columns if sugg[c].isna().any()]:  # (`suggest_lrs` gives NaN where a rule finds nothing)
             print(f"\nNo suggestion (NaN) from {', '.join(none)}: the curve of {num_it} learning rates was too short for "
