@@ -413,13 +413,23 @@ def export_run(learn, fname):
     finally: learn.path = path
 
 # %% ../nbs/08_cli.ipynb #92783494
-_RESULT_COLS = ('label', 'arch', 'epochs_done', 'train_loss', 'valid_loss', 'accuracy', 'top5_accuracy', 'img_per_s', 'wall_s')
+_RESULT_COLS = ('label', 'arch', 'epochs_done', 'frozen_epochs', 'train_loss', 'valid_loss', 'accuracy', 'top5_accuracy', 'img_per_s', 'wall_s')
 
 def results_table(out, labels=None) -> pd.DataFrame:
-    "One row per run recorded in `out`/experiments.jsonl (the last record of each of `labels`, if given)."
+    "One row per run recorded in `out`/experiments.jsonl (the last record of each of `labels`, if given); a fine-tuning's row counts the epochs and time of its fit with the body frozen too (`frozen_epochs` of its `epochs_done`)."
     df = read_experiments(Path(out)/'experiments.jsonl')
-    if labels is not None: df = df[df.label.isin(labels)].drop_duplicates('label', keep='last')
-    return df[[c for c in _RESULT_COLS if c in df]].reset_index(drop=True)
+    if labels is None: return df[[c for c in _RESULT_COLS if c in df]].reset_index(drop=True)
+    df = df[df.label.isin(labels)]
+    last = df.drop_duplicates('label', keep='last')
+    if {'status', 'trainable_params', 'params'} <= set(df):  # a fine-tuning's first fit, body frozen, has a record of its own
+        frozen = df[(df.status == 'completed') & (df.trainable_params < df.params)]
+        first = frozen[~frozen.index.isin(last.index)].drop_duplicates('label', keep='last').set_index('label')
+        before = lambda k: last.label.map(first[k]).fillna(0)
+        n_frozen = before('epochs_done').astype(int) + np.where(last.trainable_params < last.params, last.epochs_done, 0)
+        if (n_frozen > 0).any():
+            last = last.assign(epochs_done=last.epochs_done + before('epochs_done').astype(int), frozen_epochs=n_frozen,
+                               wall_s=last.wall_s + before('wall_s'))
+    return last[[c for c in _RESULT_COLS if c in last]].reset_index(drop=True)
 
 def show_table(df, floatfmt='{:.4f}'):
     "Print `df` as a plain-text table (whole numbers as they are, other numbers with `floatfmt`)."

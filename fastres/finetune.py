@@ -148,11 +148,13 @@ def _load_body(model, i, body, src):
 def _weights_file(weights, learn):
     "`weights`, or for a name with no file such as `learn.load` takes, the file `learn.save` writes under `learn.path`."
     if not isinstance(weights, (str, Path)) or Path(weights).expanduser().exists(): return weights
-    saved = learn.path/learn.model_dir/f'{weights}.pth'
-    if saved.exists(): return saved
+    names = [f'{weights}.pth', *([str(weights)] if str(weights).endswith('.pth') else [])]  # ('pre.pth': learn.save('pre') wrote it)
+    for n in names:
+        if (saved := learn.path/learn.model_dir/n).exists(): return saved
+    where = learn.path/learn.model_dir
     raise FastresError(f"No weights file at {weights}: not at {Path(weights).expanduser().absolute()} (a path starts from the "
-                       f"current folder), nor at {saved} (where `learn.save({str(weights)!r})` writes, under this learner's path). "
-                       "Pass the file's full path, which `learn.save` returns.")
+                       f"current folder), nor at {' or '.join(str(where/n) for n in names)} (`learn.save(name)` writes name.pth in "
+                       f"{where}, under this learner's path). Pass the file's full path, which `learn.save` returns.")
 
 _NETWORK_KWARGS = ('act_cls', 'shortcut', *_TRICKS)  # what a run's args.json sets of its network
 
