@@ -648,7 +648,7 @@ def lr_find_plot(archs, dls, out='.', fname='lr_find.png', num_it=100, start_lr=
     archs = _arch_list(archs)
     for a in archs: get_arch(a)
     net = dict(act=act, shortcut=shortcut, blur_pool=blur_pool, self_attention=self_attention, blur_conv=blur_conv)
-    if finetune is not None and (given := [_flag(k, v) for k, v in net.items() if v not in (None, False)]):
+    if finetune is not None and (given := [f'{k}={v!r}' for k, v in net.items() if v not in (None, False)]):
         raise FastresError(f"{', '.join(given)}: with finetune the network is the run's. Leave {'it' if len(given) == 1 else 'them'} out.")
     kwargs['cbs'] = [*L(kwargs.get('cbs')), *([MixUp(mixup)] if mixup else []), _RaiseDropped()]  # (an interrupt that code in a batch dropped stops it all the same)
     with tempfile.TemporaryDirectory() as tmp:  # where lr_find saves and restores the model: not a models/ folder here
